@@ -1,0 +1,30 @@
+"""One lazily built, fork-safe, shared redis-py connection pool per alias per process.
+
+The core knows nothing of Django or Flask; ``redis_pool_integrations.django``
+and ``redis_pool_integrations.flask`` translate framework settings into it.
+"""
+
+from __future__ import annotations
+
+from .config import PoolSettings, Problem, parse_config, redact_url, validate
+from .errors import PoolConfigError, PoolExhaustedError, PoolNotFoundError, RedisPoolError
+from .pool import SharedConnectionPool, default_retry
+from .registry import PoolRegistry, get_pool, get_redis, registry
+
+__all__ = [
+    "PoolConfigError",
+    "PoolExhaustedError",
+    "PoolNotFoundError",
+    "PoolRegistry",
+    "PoolSettings",
+    "Problem",
+    "RedisPoolError",
+    "SharedConnectionPool",
+    "default_retry",
+    "get_pool",
+    "get_redis",
+    "parse_config",
+    "redact_url",
+    "registry",
+    "validate",
+]

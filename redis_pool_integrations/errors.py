@@ -1,0 +1,91 @@
+"""Exceptions raised by redis_pool_integrations.
+
+Every error derives from :class:`RedisPoolError`, and also from the builtin or
+redis-py error that code already catches, so adopting the library does not
+change which ``except`` clauses fire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import redis.exceptions
+
+if TYPE_CHECKING:
+    from .config import Problem
+
+__all__ = [
+    "PoolConfigError",
+    "PoolExhaustedError",
+    "PoolNotFoundError",
+    "RedisPoolError",
+]
+
+
+class RedisPoolError(Exception):
+    """Root of every error raised by this library."""
+
+
+class PoolConfigError(RedisPoolError, ValueError):
+    """The pool settings are invalid.
+
+    ``problems`` holds every :class:`~redis_pool_integrations.config.Problem`
+    found, so one run reports all of them instead of the first only.
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        lines = [str(p) for p in self.problems]
+        if len(lines) == 1:
+            message = lines[0]
+        else:
+            message = f"{len(lines)} problems in the pool settings:\n" + "\n".join(
+                f"  - {line}" for line in lines
+            )
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type[PoolConfigError], tuple[tuple[Problem, ...]]]:
+        return (type(self), (self.problems,))
+
+
+class PoolNotFoundError(RedisPoolError, LookupError):
+    """No pool is configured under the requested alias."""
+
+    def __init__(self, alias: str, configured: Sequence[str]) -> None:
+        self.alias = alias
+        if configured:
+            known = ", ".join(repr(a) for a in sorted(configured))
+            have = f"the configured aliases are {known}"
+        else:
+            have = "no pools are configured"
+        super().__init__(
+            f"pool {alias!r} is not configured ({have}). Add {alias!r} to the pool "
+            "settings (Django: settings.REDIS_POOLS; Flask: app.config['REDIS_POOLS'] "
+            "or REDIS_URL for 'default'), or ask for one of the configured aliases."
+        )
+
+    def __reduce__(self) -> tuple[type[PoolNotFoundError], tuple[str, tuple[str, ...]]]:
+        return (type(self), (self.alias, ()))
+
+
+class PoolExhaustedError(RedisPoolError, redis.exceptions.ConnectionError):
+    """Every connection of the pool stayed in use for ``timeout`` seconds.
+
+    It is a :class:`redis.exceptions.ConnectionError`, so existing
+    ``except redis.ConnectionError`` handlers keep working.
+    """
+
+    def __init__(self, alias: str, max_connections: int, timeout: float) -> None:
+        self.alias = alias
+        self.max_connections = max_connections
+        self.timeout = timeout
+        super().__init__(
+            f"pool {alias!r}: all {max_connections} connections (MAX_CONNECTIONS) of this "
+            f"process stayed in use for {timeout:g}s (TIMEOUT). Raise MAX_CONNECTIONS or "
+            "TIMEOUT for this alias, or release connections sooner (close pipelines and "
+            "pubsub objects, avoid holding a connection across slow work)."
+        )
+
+    def __reduce__(self) -> tuple[type[PoolExhaustedError], tuple[str, int, float]]:
+        return (type(self), (self.alias, self.max_connections, self.timeout))
