@@ -1,0 +1,10 @@
+"""Loaded by the forkserver before it forks: an "app" that touches Redis at import."""
+
+from __future__ import annotations
+
+import os
+
+from redis_pool_integrations import registry
+
+registry.configure({"default": {"url": os.environ["SCENARIO_REDIS_URL"]}})
+CLIENT_ID_AT_IMPORT = int(registry.get_redis().client_id())
