@@ -1,0 +1,105 @@
+"""Real application servers (gunicorn, uvicorn, uWSGI) for the end-to-end tests."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from .redis_server import free_port, wait_until
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+class AppServer:
+    """One application server process group, its port and its log."""
+
+    def __init__(self, argv: Sequence[str], port: int, env: dict[str, str], log: Path) -> None:
+        self.port = port
+        self.log = log
+        with open(log, "wb") as out:
+            self.proc = subprocess.Popen(
+                list(argv),
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # so a stuck server can be killed as a group
+            )
+
+    def request(self, path: str, timeout: float = 30.0) -> tuple[int, Any]:
+        """GET ``path``; return the status and the decoded JSON body (or text)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            body = resp.read().decode()
+        finally:
+            conn.close()
+        try:
+            return resp.status, json.loads(body)
+        except ValueError:
+            return resp.status, body
+
+    def wait_ready(self, path: str = "/pools", timeout: float = 30.0) -> None:
+        def ready() -> bool:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited early:\n{self.output()}")
+            try:
+                return self.request(path, timeout=2)[0] == 200
+            except OSError:
+                return False
+
+        wait_until(ready, timeout, f"the app on port {self.port}")
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def signal(self, sig: int) -> None:
+        os.kill(self.proc.pid, sig)
+
+    def wait_exit(self, timeout: float = 30.0) -> int:
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+
+def app_env(redis_url: str, max_connections: int = 10, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "REDIS_URL": redis_url, "REDIS_MAX_CONNECTIONS": str(max_connections)}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env.update(extra)
+    return env
+
+
+@contextlib.contextmanager
+def app_server(
+    tool: str, args: Sequence[str], env: dict[str, str], log: Path, *, ready_path: str = "/pools"
+) -> Iterator[AppServer]:
+    """Start ``tool`` (gunicorn, uvicorn, uwsgi) from the venv on a free port."""
+    port = free_port()
+    if tool == "gunicorn":
+        argv = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", *args]
+    elif tool == "uvicorn":
+        argv = [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), *args]
+    elif tool == "uwsgi":
+        argv = [str(BIN / "uwsgi"), "--http-socket", f"127.0.0.1:{port}", *args]
+    else:
+        raise ValueError(tool)
+    server = AppServer(argv, port, env, log)
+    try:
+        server.wait_ready(ready_path)
+        yield server
+    finally:
+        server.kill()
