@@ -34,6 +34,10 @@ class LazyRedis(redis.Redis):
     after :meth:`PoolRegistry.configure` the new pool. ``close()`` never closes
     the shared pool. Make one with :meth:`PoolRegistry.lazy_redis`.
 
+    The RESP protocol (``options["protocol"]``) is read once, here, as
+    redis-py picks its reply parsing at construction; make a new client if a
+    reconfigure changes it.
+
     Raises :class:`~redis_pool_integrations.PoolNotFoundError` when ``alias``
     is not configured.
     """

@@ -92,14 +92,19 @@ def test_preloaded_workers_each_use_their_own_bounded_pool_and_close_it(
         nonlocal count
         with ThreadPoolExecutor(12) as pool:
             results = list(pool.map(lambda _: _get(f"{base}/hits"), range(60)))
-        assert [status for status, _ in results] == [200] * len(results)
+            # Flask-Session was handed its client in the master (--preload); these
+            # writes must go through each worker's own pool, not a copy redis-py
+            # would quietly rebuild after the fork (checked by the counts below).
+            sessions = list(pool.map(lambda _: _get(f"{base}/visits"), range(15)))
+        assert [status for status, _ in results + sessions] == [200] * 75
         count += len(results)
-        pids.update(body["pid"] for _, body in results)
+        pids.update(body["pid"] for _, body in results + sessions)
         return pids if len(pids) == WORKERS else set()
 
     wait_until(burst, 60, f"requests served by all {WORKERS} workers")
     assert proc.pid not in pids  # the preloading master serves nothing
     assert redis_server.admin().get("hits") == str(count).encode()
+    assert len(redis_server.admin().keys("example_flask:session:*")) == count // 4
 
     # Each worker's own stats: within its limit; together they are every connection
     # the server sees, so the master (which loaded the app) holds none.
