@@ -6,12 +6,14 @@ and ``redis_pool_integrations.flask`` translate framework settings into it.
 
 from __future__ import annotations
 
+from .client import LazyRedis
 from .config import PoolSettings, Problem, parse_config, redact_url, validate
 from .errors import PoolConfigError, PoolExhaustedError, PoolNotFoundError, RedisPoolError
 from .pool import SharedConnectionPool, default_retry
 from .registry import PoolRegistry, get_pool, get_redis, registry
 
 __all__ = [
+    "LazyRedis",
     "PoolConfigError",
     "PoolExhaustedError",
     "PoolNotFoundError",

@@ -13,6 +13,7 @@ from typing import Any
 
 import redis
 
+from .client import LazyRedis
 from .config import PoolSettings, parse_config
 from .errors import PoolNotFoundError
 from .pool import SharedConnectionPool
@@ -138,6 +139,17 @@ class PoolRegistry:
         if pool is None:
             pool = self._build(alias)[0]
         return pool
+
+    def lazy_redis(self, alias: str = "default") -> redis.Redis:
+        """A client that resolves ``alias``'s pool from this registry on every command.
+
+        For code that keeps a client from before a fork, such as extensions
+        configured at app creation under ``gunicorn --preload``: it builds
+        nothing until its first command, then always uses this process's
+        pool (see :class:`~redis_pool_integrations.client.LazyRedis`).
+        Raises PoolNotFoundError for an alias that is not configured.
+        """
+        return LazyRedis(self, alias)
 
     def _build(self, alias: str) -> tuple[SharedConnectionPool, redis.Redis]:
         with self._lock:

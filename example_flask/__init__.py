@@ -1,0 +1,81 @@
+"""Example Flask app: one shared Redis pool per worker process, also used by Flask-Session.
+
+Run it from the repository root::
+
+    gunicorn -c example_flask/gunicorn.conf.py --preload -w 3 "example_flask:create_app()"
+
+Environment: ``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``) and
+``REDIS_MAX_CONNECTIONS`` (default 10, per worker process).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, session
+from flask_session import Session
+
+from redis_pool_integrations.flask import RedisPools
+
+redis_pools = RedisPools()
+sessions = Session()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides the environment (used by the tests)."""
+    app = Flask(__name__)
+    app.config["REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    app.config["REDIS_MAX_CONNECTIONS"] = int(os.environ.get("REDIS_MAX_CONNECTIONS", "10"))
+    # Fail fast: a down or stuck Redis makes /health answer 503 within seconds
+    # instead of holding a worker.
+    app.config["REDIS_OPTIONS"] = {"socket_connect_timeout": 2, "socket_timeout": 5}
+    app.config.update(config or {})
+    redis_pools.init_app(app)
+
+    # Flask-Session keeps the client it is given for the app's lifetime, and
+    # with --preload it is given it in the master, before the fork. The lazy
+    # client looks up the pool of the worker running each command, so sessions
+    # share the worker's one "default" pool (and its limit and stats).
+    app.config["SESSION_TYPE"] = "redis"
+    app.config["SESSION_REDIS"] = redis_pools.lazy_redis("default", app=app)
+    app.config["SESSION_KEY_PREFIX"] = "example_flask:session:"
+    sessions.init_app(app)
+
+    app.add_url_rule("/hits", view_func=hits)
+    app.add_url_rule("/pools", view_func=pools)
+    app.add_url_rule("/health", view_func=health)
+    app.add_url_rule("/visits", view_func=visits)
+    app.add_url_rule("/async-hits", view_func=async_hits)
+    return app
+
+
+def hits() -> dict[str, int]:
+    """INCR a counter on the shared pool; the pid shows which worker answered."""
+    count = redis_pools.get_redis().incr("hits")
+    return {"hits": int(count), "pid": os.getpid()}
+
+
+def pools() -> dict[str, Any]:
+    """This worker's pool numbers (URLs without passwords)."""
+    return redis_pools.stats()
+
+
+def health() -> tuple[dict[str, Any], int]:
+    """200 when every alias answers PING, else 503 naming the failing aliases."""
+    failed = {alias: error for alias, error in redis_pools.ping().items() if error}
+    if failed:
+        return {"ok": False, "failed": failed}, 503
+    return {"ok": True}, 200
+
+
+def visits() -> dict[str, int]:
+    """A per-browser counter kept by Flask-Session in Redis, on the same pool."""
+    session["visits"] = int(session.get("visits", 0)) + 1
+    return {"visits": session["visits"], "pid": os.getpid()}
+
+
+async def async_hits() -> dict[str, int]:
+    """An async view using the sync client: Flask runs it in an event loop per request."""
+    count = redis_pools.get_redis().incr("hits")
+    return {"hits": int(count), "pid": os.getpid()}

@@ -1,0 +1,86 @@
+"""LazyRedis: a ``redis.Redis`` whose pool is looked up in a registry on every use.
+
+Third-party extensions (Flask-Session's ``SESSION_REDIS``, cache backends, rate
+limiters) take a client once, when the app is created, which under
+``gunicorn --preload`` is in the master before the fork. A plain
+``redis.Redis(connection_pool=registry.get_pool())`` would keep the master's
+pool object in every worker (redis-py resets it after the fork, quietly
+creating a second pool outside our limits and stats). This client holds no
+pool: each command asks the registry, so it always uses the pool of the
+current process and the current configuration.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import redis
+
+if TYPE_CHECKING:
+    from .registry import PoolRegistry
+
+__all__ = ["LazyRedis"]
+
+# Keys of a pool's ``connection_kwargs`` that redis.Redis.__init__ reads to
+# pick its response callbacks (RESP2 or RESP3 parsing).
+_PROTOCOL_KEYS = ("protocol", "legacy_responses")
+
+
+class LazyRedis(redis.Redis):
+    """A client on the shared pool of ``alias``, resolved from ``registry`` on every access.
+
+    Building it builds no pool and opens no connection; the first command
+    does, in the process that runs it. After a fork it uses the child's pool,
+    after :meth:`PoolRegistry.configure` the new pool. ``close()`` never closes
+    the shared pool. Make one with :meth:`PoolRegistry.lazy_redis`.
+
+    The RESP protocol (``options["protocol"]``) is read once, here, as
+    redis-py picks its reply parsing at construction; make a new client if a
+    reconfigure changes it.
+
+    Raises :class:`~redis_pool_integrations.PoolNotFoundError` when ``alias``
+    is not configured.
+    """
+
+    def __init__(self, registry: PoolRegistry, alias: str = "default") -> None:
+        settings = registry.settings(alias)  # raises PoolNotFoundError early
+        self._registry = registry
+        self._alias = alias
+        # redis.Redis.__init__ assigns connection_pool and reads its protocol
+        # options; give it a pool that is never connected, made from the
+        # same options, so nothing is built in the registry yet.
+        self._init_pool: redis.ConnectionPool | None = None
+        placeholder = redis.ConnectionPool(
+            **{k: settings.options[k] for k in _PROTOCOL_KEYS if k in settings.options}
+        )
+        super().__init__(connection_pool=placeholder)
+        self._init_pool = None
+        self._resolving = True
+
+    @property
+    def connection_pool(self) -> Any:
+        """The registry's pool of this alias in this process (built on first access)."""
+        if getattr(self, "_resolving", False):
+            return self._registry.get_pool(self._alias)
+        return self._init_pool
+
+    @connection_pool.setter
+    def connection_pool(self, pool: Any) -> None:
+        # Only redis.Redis.__init__ assigns it; later assignments would bypass
+        # the registry, so they are refused.
+        if getattr(self, "_resolving", False):
+            raise AttributeError(
+                f"LazyRedis for pool {self._alias!r}: connection_pool comes from the "
+                "registry and cannot be assigned. Use redis.Redis(connection_pool=...) "
+                "for a client on a pool of your own."
+            )
+        self._init_pool = pool
+
+    @property
+    def alias(self) -> str:
+        """The alias whose pool this client uses."""
+        return self._alias
+
+    def __repr__(self) -> str:
+        # Never builds the pool just to print it.
+        return f"<{type(self).__name__} alias={self._alias!r} registry={self._registry!r}>"

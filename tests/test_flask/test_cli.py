@@ -1,0 +1,98 @@
+"""``flask redis-pools stats`` and ``ping`` through Flask's CLI test runner."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from redis_pool_integrations.flask import RedisPools
+
+from ..redis_server import RedisServer
+from .conftest import MakeApp
+
+PASSWORD = "s3cret-pw"
+
+
+def _secret_url(server: RedisServer) -> str:
+    return f"redis://:{PASSWORD}@127.0.0.1:{server.port}/0"
+
+
+def test_commands_are_registered_by_init_app(make_app: MakeApp, redis_url: str) -> None:
+    app = make_app({"REDIS_URL": redis_url})
+    result = app.test_cli_runner().invoke(args=["redis-pools", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "stats" in result.output
+    assert "ping" in result.output
+
+
+def test_stats_prints_a_table_without_passwords(
+    make_app: MakeApp, server_factory: Callable[..., RedisServer]
+) -> None:
+    server = server_factory("--requirepass", PASSWORD)
+    ext = RedisPools()
+    app = make_app(
+        {"REDIS_URL": _secret_url(server), "REDIS_POOLS": {"cache": {"URL": server.url}}}, ext=ext
+    )
+    with app.app_context():
+        ext.get_redis().ping()  # build "default" in this process; "cache" stays unbuilt
+    result = app.test_cli_runner().invoke(args=["redis-pools", "stats"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == [
+        "ALIAS",
+        "URL",
+        "MAX",
+        "BUILT",
+        "CREATED",
+        "IN_USE",
+        "IDLE",
+        "EXHAUSTED",
+    ]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[1:]}
+    url = f"redis://:***@127.0.0.1:{server.port}/0"
+    assert rows["default"] == [url, "50", "True", "1", "0", "1", "0"]
+    assert rows["cache"][2:] == ["False", "0", "0", "0", "0"]
+    assert PASSWORD not in result.output
+
+
+def test_stats_json_is_the_registry_stats(make_app: MakeApp, redis_url: str) -> None:
+    ext = RedisPools()
+    app = make_app({"REDIS_URL": redis_url, "REDIS_MAX_CONNECTIONS": 4}, ext=ext)
+    result = app.test_cli_runner().invoke(args=["redis-pools", "stats", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data == ext.stats(app)
+    assert data["default"]["max_connections"] == 4
+
+
+def test_ping_succeeds_when_every_alias_answers(make_app: MakeApp, redis_url: str) -> None:
+    app = make_app({"REDIS_URL": redis_url, "REDIS_POOLS": {"cache": {"URL": redis_url}}})
+    result = app.test_cli_runner().invoke(args=["redis-pools", "ping"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["default: ok", "cache: ok"]
+
+
+def test_ping_exits_non_zero_naming_the_failing_alias_without_its_password(
+    make_app: MakeApp, server_factory: Callable[..., RedisServer]
+) -> None:
+    up = server_factory()
+    down = server_factory("--requirepass", PASSWORD)
+    down_url = _secret_url(down)
+    down.stop()
+    app = make_app({"REDIS_URL": up.url, "REDIS_POOLS": {"cache": {"URL": down_url}}})
+    result = app.test_cli_runner().invoke(args=["redis-pools", "ping"])
+    assert result.exit_code == 1
+    assert "default: ok" in result.output
+    assert "cache: FAILED (ConnectionError" in result.output
+    assert PASSWORD not in result.output
+
+
+def test_ping_reports_a_wrong_password_without_printing_it(
+    make_app: MakeApp, server_factory: Callable[..., RedisServer]
+) -> None:
+    server = server_factory("--requirepass", PASSWORD)
+    app = make_app({"REDIS_URL": f"redis://:wrong-{PASSWORD}@127.0.0.1:{server.port}/0"})
+    result = app.test_cli_runner().invoke(args=["redis-pools", "ping"])
+    assert result.exit_code == 1
+    assert "default: FAILED (AuthenticationError" in result.output
+    assert PASSWORD not in result.output

@@ -1,0 +1,161 @@
+"""Flask config: REDIS_* keys and REDIS_POOLS, validated in init_app with the core's codes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from redis_pool_integrations import PoolConfigError
+from redis_pool_integrations.config import CODES
+from redis_pool_integrations.flask import RedisPools, read_config
+
+from ..redis_server import RedisServer
+from .conftest import MakeApp
+
+URL = "redis://127.0.0.1:6379/0"
+
+
+def test_flat_keys_describe_the_default_alias() -> None:
+    settings = read_config(
+        {
+            "REDIS_URL": "redis://:s3cret@127.0.0.1:6390/2",
+            "REDIS_MAX_CONNECTIONS": 7,
+            "REDIS_TIMEOUT": 1.5,
+            "REDIS_OPTIONS": {"socket_timeout": 2},
+        }
+    )
+    assert list(settings) == ["default"]
+    default = settings["default"]
+    assert default.url == "redis://:s3cret@127.0.0.1:6390/2"
+    assert (default.max_connections, default.timeout) == (7, 1.5)
+    assert default.options == {"socket_timeout": 2}
+    assert "s3cret" not in repr(default)
+
+
+def test_redis_pools_adds_aliases_next_to_default() -> None:
+    settings = read_config(
+        {
+            "REDIS_URL": URL,
+            "REDIS_POOLS": {"cache": {"URL": "redis://127.0.0.1:6379/1", "MAX_CONNECTIONS": 3}},
+        }
+    )
+    assert list(settings) == ["default", "cache"]
+    assert settings["cache"].max_connections == 3
+    assert settings["cache"].url.endswith("/1")
+
+
+def test_redis_pools_default_replaces_the_flat_keys() -> None:
+    settings = read_config(
+        {
+            "REDIS_URL": URL,
+            "REDIS_MAX_CONNECTIONS": 99,
+            "REDIS_POOLS": {"default": {"URL": "redis://127.0.0.1:6379/5"}},
+        }
+    )
+    assert settings["default"].url.endswith("/5")
+    assert settings["default"].max_connections == 50  # the core default, not 99
+
+
+def test_redis_pools_alone_needs_no_redis_url() -> None:
+    assert list(read_config({"REDIS_POOLS": {"cache": {"URL": URL}}})) == ["cache"]
+
+
+# (config, code, text the message must contain: the config key as the user spells it)
+ERRORS: list[tuple[dict[str, Any], str, str]] = [
+    ({"REDIS_POOLS": ["cache"]}, "E001", "REDIS_POOLS must be a mapping"),
+    ({"REDIS_POOLS": {"": {"URL": URL}}}, "E002", "alias '' must be a non-empty string"),
+    ({"REDIS_POOLS": {"cache": URL}}, "E002", "pool 'cache': settings must be a mapping"),
+    ({}, "E003", "REDIS_URL is missing"),
+    ({"REDIS_MAX_CONNECTIONS": 5}, "E003", "pool 'default': REDIS_URL is missing"),
+    ({"REDIS_URL": "http://127.0.0.1/"}, "E004", "pool 'default': REDIS_URL 'http"),
+    (
+        {"REDIS_URL": URL, "REDIS_MAX_CONNECTIONS": "many"},
+        "E005",
+        "pool 'default': REDIS_MAX_CONNECTIONS must be an integer >= 1, got 'many'",
+    ),
+    (
+        {"REDIS_URL": URL, "REDIS_TIMEOUT": -1},
+        "E006",
+        "pool 'default': REDIS_TIMEOUT must be a number of seconds >= 0",
+    ),
+    (
+        {"REDIS_POOLS": {"cache": {"URL": URL, "MAX_CONNECTION": 2}}},
+        "E007",
+        "Did you mean \"REDIS_POOLS['cache']['MAX_CONNECTIONS']\"?",
+    ),
+    ({"REDIS_URL": URL, "REDIS_OPTIONS": "fast"}, "E008", "REDIS_OPTIONS must be a mapping"),
+    (
+        {"REDIS_URL": URL, "REDIS_OPTIONS": {"sockettimeout": 1}},
+        "E009",
+        "option 'sockettimeout' in REDIS_OPTIONS",
+    ),
+    (
+        {"REDIS_URL": URL, "REDIS_OPTIONS": {"port": 1}},
+        "E010",
+        "Put the port in REDIS_URL",
+    ),
+    (
+        {"REDIS_POOLS": {"cache": {"URL": URL, "KIND": "cluster"}}},
+        "E011",
+        "pool 'cache': REDIS_POOLS['cache']['KIND'] 'cluster' is not supported yet",
+    ),
+]
+
+
+@pytest.mark.parametrize(("config", "code", "text"), ERRORS, ids=[e[1] for e in ERRORS])
+def test_init_app_raises_every_config_error_naming_the_key(
+    config: dict[str, Any], code: str, text: str
+) -> None:
+    app = Flask("bad")
+    app.config.update(config)
+    with pytest.raises(PoolConfigError) as info:
+        RedisPools(app)
+    assert [p.code for p in info.value.problems] == [code]
+    assert text in str(info.value)
+    assert "redis_pools" not in app.extensions  # a failed init_app leaves no half state
+
+
+def test_every_core_error_code_is_reachable_from_flask_config() -> None:
+    assert {code for _, code, _ in ERRORS} == {c for c in CODES if c.startswith("E")}
+
+
+def test_all_problems_are_reported_at_once_without_the_password() -> None:
+    app = Flask("bad")
+    app.config.update(
+        {
+            "REDIS_URL": "http://:hunter2@127.0.0.1/",
+            "REDIS_MAX_CONNECTIONS": 0,
+            "REDIS_POOLS": {"cache": {"URL": URL, "TIMEOUT": "soon"}},
+        }
+    )
+    with pytest.raises(PoolConfigError) as info:
+        RedisPools().init_app(app)
+    assert [(p.code, p.alias) for p in info.value.problems] == [
+        ("E004", "default"),
+        ("E005", "default"),
+        ("E006", "cache"),
+    ]
+    assert "hunter2" not in str(info.value)
+    assert "REDIS_POOLS['cache']['TIMEOUT']" in str(info.value)
+
+
+def test_huge_max_connections_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="redis_pool_integrations.flask"):
+        settings = read_config({"REDIS_URL": URL, "REDIS_MAX_CONNECTIONS": 20_000})
+    assert settings["default"].max_connections == 20_000
+    assert "REDIS_MAX_CONNECTIONS is 20000" in caplog.text
+    assert "W001" in caplog.text
+
+
+def test_init_app_opens_no_connection_and_builds_no_pool(
+    make_app: MakeApp, redis_server: RedisServer
+) -> None:
+    before = redis_server.total_connections_received()
+    app = make_app({"REDIS_URL": redis_server.url})
+    ext = RedisPools()
+    assert ext.stats(app)["default"]["built"] is False
+    assert redis_server.total_connections_received() == before
+    assert redis_server.client_count() == 0
