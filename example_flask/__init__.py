@@ -13,13 +13,17 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, session
+import redis
+from flask import Flask, request, session
 from flask_session import Session
 
 from redis_pool_integrations.flask import RedisPools
 
 redis_pools = RedisPools()
 sessions = Session()
+#: Set when REDIS_PING_AT_STARTUP is on: the process that loaded the app and
+#: its connection, as a --preload master that touches Redis while loading.
+STARTUP: dict[str, int] = {}
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -42,7 +46,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["SESSION_KEY_PREFIX"] = "example_flask:session:"
     sessions.init_app(app)
 
+    if os.environ.get("REDIS_PING_AT_STARTUP"):
+        with app.app_context():
+            client = redis_pools.get_redis()
+            STARTUP.update(pid=os.getpid(), client_id=int(client.client_id()))
+
+    # A down, stalled or saturated Redis answers 503 at once, not a 500 page.
+    app.register_error_handler(redis.ConnectionError, redis_unavailable)
+    app.register_error_handler(redis.TimeoutError, redis_unavailable)
     app.add_url_rule("/hits", view_func=hits)
+    app.add_url_rule("/slow", view_func=slow)
+    app.add_url_rule("/whoami", view_func=whoami)
     app.add_url_rule("/pools", view_func=pools)
     app.add_url_rule("/health", view_func=health)
     app.add_url_rule("/visits", view_func=visits)
@@ -79,3 +93,24 @@ async def async_hits() -> dict[str, int]:
     """An async view using the sync client: Flask runs it in an event loop per request."""
     count = redis_pools.get_redis().incr("hits")
     return {"hits": int(count), "pid": os.getpid()}
+
+
+def slow() -> dict[str, Any]:
+    """Hold a pooled connection for ``?seconds=`` (at most 5) in a blocking BLPOP."""
+    seconds = min(float(request.args.get("seconds", "1")), 5.0)
+    redis_pools.get_redis().blpop(["example_flask:never"], timeout=seconds)
+    return {"slept": seconds, "pid": os.getpid()}
+
+
+def whoami() -> dict[str, Any]:
+    """This worker's pid and server-side CLIENT ID, and those of the app's loader."""
+    return {
+        "pid": os.getpid(),
+        "client_id": int(redis_pools.get_redis().client_id()),
+        "startup": STARTUP,
+    }
+
+
+def redis_unavailable(error: Exception) -> tuple[dict[str, Any], int]:
+    """Redis is down, stalled or every pooled connection is busy: 503, no traceback."""
+    return {"ok": False, "error": type(error).__name__}, 503

@@ -1,0 +1,186 @@
+"""Both example apps under the servers users deploy on, with real faults.
+
+Each test starts its own redis-server and application server on free
+loopback ports and checks pools from the server's side (CLIENT LIST).
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .appserver import BIN, AppServer, app_env, app_server
+from .redis_server import RedisServer, free_port, wait_until
+
+pytestmark = pytest.mark.e2e
+
+WSGI = {
+    "flask": ["example_flask:create_app()"],
+    "django": ["example_django.wsgi"],
+}
+UWSGI_MODULE = {"flask": "example_flask.wsgi:app", "django": "example_django.wsgi:application"}
+FRAMEWORKS = sorted(WSGI)
+
+
+def whoami_by_pid(server: AppServer, requests: int, workers: int) -> dict[int, set[int]]:
+    """Map each worker pid to the CLIENT IDs it used, until ``workers`` pids answered."""
+    seen: dict[int, set[int]] = {}
+
+    def poll() -> bool:
+        for _ in range(requests):
+            status, body = server.request("/whoami")
+            assert status == 200, body
+            seen.setdefault(body["pid"], set()).add(body["client_id"])
+        return len(seen) >= workers
+
+    wait_until(poll, 30, f"{workers} workers to answer")
+    return seen
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_preload_master_touching_redis_then_each_worker_has_its_own_clients(
+    framework: str, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    env = app_env(redis_server.url, REDIS_PING_AT_STARTUP="1")
+    args = ["--preload", "-w", "3", *WSGI[framework]]
+    with app_server("gunicorn", args, env, tmp_path / "gunicorn.log") as server:
+        seen = whoami_by_pid(server, 12, 3)
+        startup = server.request("/whoami")[1]["startup"]
+        assert startup["pid"] == server.proc.pid  # the master loaded the app and its pool
+        ids = [cid for ids in seen.values() for cid in ids]
+        assert len(ids) == len(set(ids)), seen  # no two workers share a server-side client
+        assert startup["client_id"] not in ids
+        at_server = {int(c["id"]) for c in redis_server.clients()}
+        assert startup["client_id"] in at_server  # the master's session was not disturbed
+        assert set(ids) <= at_server
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_gthread_workers_queue_4x_load_within_max_connections(
+    framework: str, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    max_conns, workers, threads = 2, 2, 8
+    env = app_env(redis_server.url, max_connections=max_conns)
+    args = ["-k", "gthread", "-w", str(workers), "--threads", str(threads), *WSGI[framework]]
+    with app_server("gunicorn", args, env, tmp_path / "gunicorn.log") as server:
+        pids_before = set(whoami_by_pid(server, 6, workers))
+        peak = 0
+        stop = threading.Event()
+
+        def watch() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, redis_server.client_count())
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        concurrent = 4 * workers * max_conns
+        with ThreadPoolExecutor(concurrent) as pool:
+            results = list(pool.map(lambda _: server.request("/slow?seconds=0.2"), range(64)))
+        stop.set()
+        watcher.join()
+        statuses = {status for status, _ in results}
+        assert statuses <= {200, 503}, results  # waited, or 503 after TIMEOUT; never a 500
+        assert 200 in statuses
+        assert peak <= workers * max_conns
+        assert set(whoami_by_pid(server, 6, workers)) == pids_before  # no worker died
+        assert "Too many connections" not in server.output()
+
+
+def test_max_requests_recycling_leaves_no_connections_behind(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    env = app_env(redis_server.url)
+    args = ["-w", "2", "--max-requests", "10", *WSGI["flask"]]
+    with app_server("gunicorn", args, env, tmp_path / "gunicorn.log") as server:
+        pids = set()
+        for _ in range(120):
+            status, body = server.request("/hits")
+            if status == 200:
+                pids.add(body["pid"])
+        assert len(pids) >= 6  # workers were recycled many times
+        # Each live worker holds at most one connection; retired ones hold none.
+        wait_until(lambda: redis_server.client_count() <= 2, 10, "retired workers' clients gone")
+
+
+@pytest.mark.skipif(shutil.which("uwsgi", path=str(BIN)) is None, reason="uWSGI is not installed")
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_uwsgi_without_fork_hooks_relies_on_the_pid_check(
+    framework: str, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    # uWSGI's default: the master loads the app, then forks in C without
+    # running Python's fork hooks (no --py-call-osafterfork, no lazy-apps).
+    env = app_env(redis_server.url, REDIS_PING_AT_STARTUP="1")
+    args = ["--master", "--processes", "3", "--module", UWSGI_MODULE[framework], "--need-app"]
+    with app_server("uwsgi", args, env, tmp_path / "uwsgi.log") as server:
+        seen = whoami_by_pid(server, 12, 3)
+        startup = server.request("/whoami")[1]["startup"]
+        ids = [cid for ids in seen.values() for cid in ids]
+        assert len(ids) == len(set(ids)), seen
+        assert startup["client_id"] not in ids
+        pools = server.request("/pools")[1]
+        assert pools["default"]["resets"] == 1  # noticed by the PID check alone
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_redis_outage_gives_fast_503_then_same_workers_recover(
+    framework: str, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    env = app_env(redis_server.url)
+    with app_server("gunicorn", ["-w", "2", *WSGI[framework]], env, tmp_path / "g.log") as server:
+        pids = set(whoami_by_pid(server, 6, 2))
+        redis_server.stop()
+        for _ in range(6):
+            status, body = server.request("/hits", timeout=10)
+            assert status == 503, body
+        assert server.request("/health")[0] == 503
+        redis_server.start()
+        for _ in range(6):
+            assert server.request("/hits")[0] == 200
+        assert set(whoami_by_pid(server, 6, 2)) == pids  # no worker was restarted
+        wait_until(lambda: redis_server.client_count() <= 2, 10, "no leaked connections")
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_app_boots_with_redis_down_and_recovers_by_itself(framework: str, tmp_path: Path) -> None:
+    redis_server = RedisServer(tmp_path / "late", port=free_port())
+    env = app_env(redis_server.url)
+    args = ["-w", "2", *WSGI[framework]]
+    with app_server("gunicorn", args, env, tmp_path / "g.log", ready_path="/pools") as server:
+        status, body = server.request("/health")
+        assert status == 503
+        assert body["ok"] is False
+        redis_server.start()
+        try:
+            wait_until(lambda: server.request("/health")[0] == 200, 15, "/health to recover")
+        finally:
+            redis_server.stop()
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_sigterm_finishes_in_flight_requests_then_closes_every_connection(
+    framework: str, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    env = app_env(redis_server.url)
+    with app_server("gunicorn", ["-w", "2", *WSGI[framework]], env, tmp_path / "g.log") as server:
+        whoami_by_pid(server, 6, 2)
+        baseline_before_app = 0
+        in_flight: list[tuple[int, Any]] = []
+        request = threading.Thread(
+            target=lambda: in_flight.append(server.request("/slow?seconds=1"))
+        )
+        request.start()
+        # The slow request holds a connection blocked in BLPOP at the server.
+        wait_until(lambda: any(c["cmd"] == "blpop" for c in redis_server.clients()), 10, "BLPOP")
+        server.signal(signal.SIGTERM)
+        request.join(30)
+        assert in_flight
+        assert in_flight[0][0] == 200
+        assert server.wait_exit(30) == 0
+        redis_server.wait_for_clients(baseline_before_app)
