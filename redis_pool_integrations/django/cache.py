@@ -20,6 +20,7 @@ from typing import Any
 import redis
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.functional import cached_property
 
 from . import conf
 
@@ -52,7 +53,7 @@ class RedisPoolCache(RedisCache):
     """Django's Redis cache on the shared pool of the ``REDIS_POOLS`` alias in ``LOCATION``.
 
     ``OPTIONS`` takes only Django's ``serializer``; anything else raises
-    :class:`~django.core.exceptions.ImproperlyConfigured`, because pool and
+    :class:`~django.core.exceptions.ImproperlyConfigured` on first use, because pool and
     connection options belong in ``REDIS_POOLS`` (``manage.py check`` reports
     it as ``redis_pool_integrations.E023``).
     """
@@ -65,14 +66,20 @@ class RedisPoolCache(RedisCache):
                 "Set it to a single alias such as 'default'."
             )
         self._servers = [server or "default"]
-        self._class = RedisPoolCacheClient
-        unknown = sorted(str(k) for k in params.get("OPTIONS", {}) if k not in CACHE_OPTIONS)
+        self._cache_options: dict[str, Any] = dict(params.get("OPTIONS", {}))
+
+    @cached_property
+    def _cache(self) -> RedisCacheClient:
+        # Checked here, on first use, not in __init__: Django's own cache checks
+        # build every cache object, and `manage.py check` must report E023, not crash.
+        unknown = sorted(str(k) for k in self._cache_options if k not in CACHE_OPTIONS)
         if unknown:
             raise ImproperlyConfigured(
                 f"RedisPoolCache (LOCATION {self.alias!r}): OPTIONS {unknown} are not "
                 f"supported. Move pool and connection options to "
                 f"REDIS_POOLS[{self.alias!r}]['OPTIONS']; only 'serializer' is accepted here."
             )
+        return RedisPoolCacheClient(self._servers, **self._cache_options)
 
     @property
     def alias(self) -> str:

@@ -1,0 +1,19 @@
+"""gunicorn settings: ``gunicorn -c example_django/gunicorn_conf.py example_django.wsgi``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis_pool_integrations import registry
+
+bind = "127.0.0.1:8000"
+workers = 3
+threads = 4
+# Django, the settings and REDIS_POOLS are loaded once in the master; no pool is
+# built there (nothing connects before the first request), so workers share nothing.
+preload_app = True
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """Close this worker's pools so the server sees its clients leave at once."""
+    registry.close_all()
