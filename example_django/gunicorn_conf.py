@@ -12,6 +12,9 @@ threads = 4
 # Django, the settings and REDIS_POOLS are loaded once in the master; no pool is
 # built there (nothing connects before the first request), so workers share nothing.
 preload_app = True
+# gunicorn >= 25 opens a control socket under ~/.gunicorn by default; several instances
+# (tests, other projects) would share that one path. Older versions ignore this setting.
+control_socket_disable = True
 
 
 def worker_exit(server: Any, worker: Any) -> None:
