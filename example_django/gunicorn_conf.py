@@ -18,5 +18,9 @@ control_socket_disable = True
 
 
 def worker_exit(server: Any, worker: Any) -> None:
-    """Close this worker's pools so the server sees its clients leave at once."""
+    """Close this worker's pools so the server sees its clients leave at once.
+
+    gunicorn's sync and gthread workers also run atexit handlers (which close
+    the pools) on a graceful exit; the hook says so explicitly and runs first.
+    """
     registry.close_all()

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from pytest_django import Settings as SettingsWrapper
 
 from redis_pool_integrations import registry
 
 from ..redis_server import RedisServer
+
+if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it
+    from pytest_django import Settings as SettingsWrapper
 
 POOL_CACHE = "redis_pool_integrations.django.cache.RedisPoolCache"
 

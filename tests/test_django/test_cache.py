@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.cache import cache, caches
 from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
-from pytest_django import Settings as SettingsWrapper
 
 from redis_pool_integrations import registry
 from redis_pool_integrations.django import get_redis
@@ -19,6 +18,9 @@ from redis_pool_integrations.django.cache import RedisPoolCache
 
 from ..redis_server import RedisServer, wait_until
 from .conftest import POOL_CACHE
+
+if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it
+    from pytest_django import Settings as SettingsWrapper
 
 N = 8  # threads / tasks; MAX_CONNECTIONS is 2 (see the `pools` fixture)
 BUILTIN = "django.core.cache.backends.redis.RedisCache"

@@ -8,17 +8,19 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
-from pytest_django import Settings as SettingsWrapper
 
 from redis_pool_integrations.config import CODES
 from redis_pool_integrations.django.checks import CHECK_IDS
 
 from ..redis_server import RedisServer
+
+if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it
+    from pytest_django import Settings as SettingsWrapper
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = "redis://127.0.0.1:6379/0"

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import io
 import json
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from pytest_django import Settings as SettingsWrapper
 
 from redis_pool_integrations.django import get_redis
 
 from ..redis_server import RedisServer
+
+if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it
+    from pytest_django import Settings as SettingsWrapper
 
 
 def run(*args: str) -> str:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
-from django.test import Client
-from pytest_django import Settings as SettingsWrapper
+from django.test import AsyncClient, Client
 
 from redis_pool_integrations import registry
 
 from ..redis_server import RedisServer
+
+if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it
+    from pytest_django import Settings as SettingsWrapper
 
 pytestmark = pytest.mark.usefixtures("pool_cache")
 
@@ -85,3 +89,14 @@ def test_page_uses_cache_and_sessions_on_the_shared_pool(
     # Cache and sessions went through the one shared pool of 'default'.
     assert registry.stats()["default"]["created_connections"] == 1
     assert redis_server.total_connections_received() == 2  # admin + the shared pool
+
+
+def test_asgi_handler_serves_hits_on_the_shared_pool(redis_server: RedisServer) -> None:
+    async def main() -> list[int]:
+        client = AsyncClient()
+        responses = await asyncio.gather(*(client.get("/hits") for _ in range(8)))
+        return sorted(r.json()["hits"] for r in responses)
+
+    assert asyncio.run(main()) == list(range(1, 9))
+    # 8 concurrent ASGI requests, one pool of MAX_CONNECTIONS=2 (the `pools` fixture).
+    assert 1 <= registry.stats()["default"]["created_connections"] <= 2

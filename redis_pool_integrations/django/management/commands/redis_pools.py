@@ -25,6 +25,8 @@ COLUMNS = (
 
 
 class Command(BaseCommand):
+    """List this process's pools; with ``--ping``, raise CommandError when an alias fails."""
+
     help = (
         "Show each REDIS_POOLS alias of this process (redacted URL, max, created, in use, "
         "idle, pid). --ping pings every alias and exits non-zero when one fails."
