@@ -1,0 +1,1 @@
+"""A small Django project on the shared pools: ``gunicorn example_django.wsgi``."""

@@ -1,0 +1,11 @@
+"""Django integration: ``INSTALLED_APPS = [..., "redis_pool_integrations.django"]``.
+
+Pools are described in ``settings.REDIS_POOLS`` (upper-case core keys) and
+served by the process-wide :data:`redis_pool_integrations.registry`.
+"""
+
+from __future__ import annotations
+
+from .conf import get_pool, get_redis
+
+__all__ = ["get_pool", "get_redis"]

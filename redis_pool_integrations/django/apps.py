@@ -1,0 +1,26 @@
+"""The Django app: ``INSTALLED_APPS = [..., "redis_pool_integrations.django"]``."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.core.signals import setting_changed
+
+
+class RedisPoolsConfig(AppConfig):
+    """Registers the system checks and the ``REDIS_POOLS`` refresh.
+
+    ``ready()`` does no I/O, builds no pool and never raises for bad settings:
+    ``manage.py check`` reports them, and ``get_redis()`` raises on use.
+    """
+
+    name = "redis_pool_integrations.django"
+    # The default label would be "django", which clashes with any other app named so.
+    label = "redis_pool_integrations"
+    verbose_name = "Redis pools"
+    default = True
+
+    def ready(self) -> None:
+        from . import checks, conf
+
+        checks.register()
+        setting_changed.connect(conf.on_setting_changed, dispatch_uid=f"{__name__}.refresh")

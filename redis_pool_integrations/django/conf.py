@@ -1,0 +1,126 @@
+"""``settings.REDIS_POOLS``: read once, lazily, into the process-wide registry.
+
+The settings are parsed with the core's :func:`~redis_pool_integrations.config.parse_config`
+(upper-case keys) on the first :func:`get_redis` / :func:`get_pool` of a process, never at
+import or in ``AppConfig.ready()``. A ``setting_changed`` signal for ``REDIS_POOLS``
+(``override_settings``, pytest-django's ``settings`` fixture) re-reads them at once, so
+the pools of replaced or removed aliases are closed there and then.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import redis
+from django.conf import settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from ..config import PoolSettings, parse_config
+from ..errors import PoolConfigError
+from ..pool import SharedConnectionPool
+from ..registry import registry
+
+__all__ = ["SETTING", "get_pool", "get_redis", "load", "ping", "raw_setting"]
+
+SETTING = "REDIS_POOLS"
+
+#: Stands for "REDIS_POOLS is not set at all" (E020 in the checks), not an empty dict.
+MISSING: Any = object()
+
+# Serialises loads, so a value read before an override_settings() can never be
+# applied after the value the override installed. registry.configure() does no
+# network I/O beyond closing the sockets of replaced pools.
+_lock = threading.Lock()
+# Read without the lock on the hot path: a bool/attribute read is atomic.
+_loaded = False
+_error: PoolConfigError | None = None
+
+
+def raw_setting() -> Any:
+    """``settings.REDIS_POOLS`` as the user wrote it, or :data:`MISSING`."""
+    return getattr(settings, SETTING, MISSING)
+
+
+def load() -> None:
+    """(Re)read ``REDIS_POOLS`` into :data:`~redis_pool_integrations.registry`.
+
+    Invalid settings do not raise here: the error is kept and raised by every
+    :func:`get_redis` / :func:`get_pool` until the settings are fixed, and
+    ``manage.py check`` reports each problem with its own id.
+    """
+    global _loaded, _error
+    with _lock:
+        raw = raw_setting()
+        error: PoolConfigError | None = None
+        parsed: dict[str, PoolSettings] = {}
+        if raw is not MISSING:
+            try:
+                parsed = parse_config(raw, upper=True)
+            except PoolConfigError as exc:
+                error = exc
+        # Invalid or missing settings leave no pool behind: an old pool must not
+        # keep serving an alias whose settings are now broken.
+        registry.configure(parsed)
+        _error = error
+        _loaded = True
+
+
+def _ensure_loaded() -> None:
+    if not _loaded:
+        load()
+    if _error is not None:
+        raise PoolConfigError(_error.problems)
+
+
+def get_redis(alias: str = "default") -> redis.Redis:
+    """The shared client of ``alias`` in this process (see ``REDIS_POOLS``).
+
+    Raises :class:`~redis_pool_integrations.PoolConfigError` when ``REDIS_POOLS``
+    is invalid and :class:`~redis_pool_integrations.PoolNotFoundError` for an
+    alias it does not define.
+    """
+    _ensure_loaded()
+    return registry.get_redis(alias)
+
+
+def get_pool(alias: str = "default") -> SharedConnectionPool:
+    """The shared pool of ``alias`` in this process; raises like :func:`get_redis`."""
+    _ensure_loaded()
+    return registry.get_pool(alias)
+
+
+def pool_settings() -> dict[str, PoolSettings]:
+    """The validated settings of every alias; raises PoolConfigError when invalid."""
+    _ensure_loaded()
+    return {alias: registry.settings(alias) for alias in registry.aliases}
+
+
+def ping(alias: str, timeout: float = 2.0) -> None:
+    """PING ``alias`` on a connection of its own, waiting at most ``timeout`` seconds.
+
+    Used by the deploy check and ``redis_pools --ping``: a one-off connection
+    without retries, so an unreachable server is reported in about ``timeout``
+    seconds and the shared pool of this process is not built. Raises
+    :class:`redis.RedisError` when the server does not answer.
+    """
+    _ensure_loaded()
+    conf = registry.settings(alias)
+    options = dict(conf.options)
+    for key in ("socket_connect_timeout", "socket_timeout"):
+        # Keep a shorter timeout the user set; never wait longer than asked here.
+        current = options.get(key)
+        options[key] = timeout if current is None else min(float(current), timeout)
+    options["retry"] = Retry(NoBackoff(), 0)
+    client = redis.Redis.from_url(conf.url, **options)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def on_setting_changed(*, setting: str, **kwargs: Any) -> None:
+    """``setting_changed`` receiver: re-read ``REDIS_POOLS`` when it changes."""
+    if setting == SETTING:
+        load()

@@ -1,0 +1,81 @@
+"""``manage.py redis_pools [--ping] [--json]``: this process's pools, one row per alias."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ....config import redact_url
+from ....errors import PoolConfigError
+from ....registry import registry
+from ... import conf
+
+COLUMNS = (
+    ("alias", "alias"),
+    ("url", "url"),
+    ("max", "max_connections"),
+    ("created", "created_connections"),
+    ("in use", "in_use_connections"),
+    ("idle", "idle_connections"),
+    ("pid", "pid"),
+)
+
+
+class Command(BaseCommand):
+    """List this process's pools; with ``--ping``, raise CommandError when an alias fails."""
+
+    help = (
+        "Show each REDIS_POOLS alias of this process (redacted URL, max, created, in use, "
+        "idle, pid). --ping pings every alias and exits non-zero when one fails."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--ping", action="store_true", help="PING every alias.")
+        parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=2.0,
+            help="Seconds to wait for each PING (default 2).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            conf.pool_settings()
+        except PoolConfigError as exc:
+            raise CommandError(f"{exc}\nRun `manage.py check` for every problem.") from None
+        rows: dict[str, dict[str, Any]] = registry.stats()
+        failed: list[str] = []
+        if options["ping"]:
+            for alias, row in rows.items():
+                try:
+                    conf.ping(alias, timeout=options["timeout"])
+                    row["ping"] = "ok"
+                except (redis.RedisError, OSError) as exc:
+                    row["ping"] = f"failed: {redact_url(str(exc))}"
+                    failed.append(alias)
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, indent=2, sort_keys=True))
+        else:
+            self.stdout.write(self._table(rows, options["ping"]))
+        if failed:
+            raise CommandError(
+                f"{len(failed)} of {len(rows)} alias(es) did not answer PING: "
+                + ", ".join(repr(a) for a in failed)
+            )
+
+    @staticmethod
+    def _table(rows: dict[str, dict[str, Any]], ping: bool) -> str:
+        columns = [*COLUMNS, ("ping", "ping")] if ping else list(COLUMNS)
+        lines = [[title for title, _ in columns]]
+        for alias, row in rows.items():
+            values = {"alias": alias, **row}
+            lines.append([str(values[key]) for _, key in columns])
+        widths = [max(len(line[i]) for line in lines) for i in range(len(columns))]
+        return "\n".join(
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+            for line in lines
+        )

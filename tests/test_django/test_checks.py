@@ -1,0 +1,158 @@
+"""System checks: the exact ids `manage.py check` reports for each bad setting."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from redis_pool_integrations.config import CODES
+from redis_pool_integrations.django.checks import CHECK_IDS
+
+from ..redis_server import RedisServer
+
+if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it
+    from pytest_django import Settings as SettingsWrapper
+
+ROOT = Path(__file__).resolve().parents[2]
+URL = "redis://127.0.0.1:6379/0"
+POOL_CACHE = "redis_pool_integrations.django.cache.RedisPoolCache"
+MISSING = object()
+
+# check id -> (REDIS_POOLS, CACHES or None); each case must produce exactly that id.
+CASES: dict[str, tuple[Any, Any]] = {
+    "E001": ("redis://127.0.0.1:6379/0", None),
+    "E002": ({"default": "redis://127.0.0.1:6379/0"}, None),
+    "E003": ({"default": {"MAX_CONNECTIONS": 5}}, None),
+    "E004": ({"default": {"URL": "http://127.0.0.1:6379/0"}}, None),
+    "E005": ({"default": {"URL": URL, "MAX_CONNECTIONS": "many"}}, None),
+    "E006": ({"default": {"URL": URL, "TIMEOUT": -1}}, None),
+    "E007": ({"default": {"URL": URL, "MAX_CONNECTION": 5}}, None),
+    "E008": ({"default": {"URL": URL, "OPTIONS": "socket_timeout=2"}}, None),
+    "E009": ({"default": {"URL": URL, "OPTIONS": {"socket_timout": 2}}}, None),
+    "E010": ({"default": {"URL": URL, "OPTIONS": {"host": "10.0.0.1"}}}, None),
+    "E011": ({"default": {"URL": URL, "KIND": "cluster"}}, None),
+    "W001": ({"default": {"URL": URL, "MAX_CONNECTIONS": 100_000}}, None),
+    "E020": (MISSING, None),
+    "E022": (
+        {"default": {"URL": URL}},
+        {"default": {"BACKEND": POOL_CACHE, "LOCATION": "sessions"}},
+    ),
+    "E023": (
+        {"default": {"URL": URL}},
+        {"default": {"BACKEND": POOL_CACHE, "LOCATION": "default", "OPTIONS": {"db": 1}}},
+    ),
+}
+
+
+def run_check(**options: Any) -> tuple[list[str], str]:
+    """Run `check` and return (our ids in order, full output)."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("check", stdout=out, stderr=err, **options)
+        text = out.getvalue() + err.getvalue()
+    except SystemCheckError as exc:
+        text = str(exc)
+    return re.findall(r"\((redis_pool_integrations\.[EW]\d{3})\)", text), text
+
+
+def apply(settings: SettingsWrapper, pools: Any, caches: Any) -> None:
+    if pools is MISSING:
+        del settings.REDIS_POOLS
+    else:
+        settings.REDIS_POOLS = pools
+    if caches is not None:
+        settings.CACHES = caches
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_each_bad_setting_gets_its_own_id(settings: SettingsWrapper, code: str) -> None:
+    apply(settings, *CASES[code])
+    ids, text = run_check()
+    assert ids == [f"redis_pool_integrations.{code}"], text
+    assert "HINT:" in text
+
+
+def test_every_id_is_tested_and_none_is_used_twice() -> None:
+    assert sorted(CHECK_IDS) == sorted(f"redis_pool_integrations.{c}" for c in [*CASES, "E021"])
+    assert len(set(CHECK_IDS)) == len(CHECK_IDS)
+    assert len(set(CHECK_IDS.values())) == len(CHECK_IDS)  # no two ids for one concern
+    for code in CODES:
+        assert f"redis_pool_integrations.{code}" in CHECK_IDS
+
+
+def test_readme_documents_every_id() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert set(re.findall(r"`(redis_pool_integrations\.[EW]\d{3})`", readme)) == set(CHECK_IDS)
+
+
+def test_messages_name_alias_key_and_the_closest_key(settings: SettingsWrapper) -> None:
+    settings.REDIS_POOLS = {"cache": {"URL": URL, "MAX_CONNECTION": 5}}
+    _, text = run_check()
+    assert "REDIS_POOLS['cache']: unknown key 'MAX_CONNECTION'" in text
+    assert "Did you mean 'MAX_CONNECTIONS'?" in text
+
+
+def test_all_problems_are_reported_at_once(settings: SettingsWrapper) -> None:
+    settings.REDIS_POOLS = {
+        "default": {"URL": "ftp://x", "MAX_CONNECTIONS": 0, "TIMEOUT": -1},
+        "other": {},
+    }
+    ids, _ = run_check()
+    assert sorted(ids) == [f"redis_pool_integrations.{c}" for c in ("E003", "E004", "E005", "E006")]
+
+
+def test_plain_check_does_no_network_io(
+    settings: SettingsWrapper, redis_server: RedisServer
+) -> None:
+    settings.REDIS_POOLS = {"default": {"URL": redis_server.url}}
+    ids, _ = run_check()
+    assert ids == []
+    assert redis_server.total_connections_received() == 1  # the test's admin client
+
+
+def test_deploy_check_passes_when_every_alias_answers(
+    settings: SettingsWrapper, redis_server: RedisServer
+) -> None:
+    settings.REDIS_POOLS = {"default": {"URL": redis_server.url}}
+    ids, _ = run_check(deploy=True)
+    assert "redis_pool_integrations.E021" not in ids
+    redis_server.wait_for_clients(0)  # the ping's own connection is closed
+
+
+def test_deploy_check_reports_an_unreachable_alias_without_its_password(
+    settings: SettingsWrapper, redis_server: RedisServer
+) -> None:
+    port = redis_server.port
+    redis_server.stop()
+    settings.REDIS_POOLS = {
+        "default": {"URL": f"redis://:s3cret-pw@127.0.0.1:{port}/0"},
+    }
+    ids, text = run_check(deploy=True)
+    assert "redis_pool_integrations.E021" in ids
+    assert f"REDIS_POOLS['default']: redis://:***@127.0.0.1:{port}/0 did not answer PING" in text
+    assert "s3cret-pw" not in text
+
+
+def test_manage_py_check_exits_non_zero_on_errors() -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "example_django.settings"}
+    env["REDIS_URL"] = "http://127.0.0.1:6379/0"
+    proc = subprocess.run(
+        [sys.executable, "-m", "example_django.manage", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "(redis_pool_integrations.E004)" in proc.stderr

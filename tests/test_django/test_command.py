@@ -1,0 +1,72 @@
+"""`manage.py redis_pools`: table, --json and --ping."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from redis_pool_integrations.django import get_redis
+
+from ..redis_server import RedisServer
+
+if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it
+    from pytest_django import Settings as SettingsWrapper
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("redis_pools", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_table_shows_one_row_per_alias_with_redacted_url(
+    settings: SettingsWrapper, redis_server: RedisServer
+) -> None:
+    url = f"redis://:pw-123@127.0.0.1:{redis_server.port}/0"
+    settings.REDIS_POOLS = {
+        "default": {"URL": redis_server.url, "MAX_CONNECTIONS": 3},
+        "sessions": {"URL": url},
+    }
+    get_redis().ping()
+    lines = run().splitlines()
+    assert lines[0].split() == ["alias", "url", "max", "created", "in", "use", "idle", "pid"]
+    assert lines[1].split()[:6] == ["default", redis_server.url, "3", "1", "0", "1"]
+    assert lines[2].split()[:3] == ["sessions", url.replace("pw-123", "***"), "50"]
+    assert "pw-123" not in "\n".join(lines)
+
+
+def test_json_prints_the_stats(pools: dict[str, object], redis_server: RedisServer) -> None:
+    data = json.loads(run("--json"))
+    assert data["default"]["url"] == redis_server.url
+    assert data["default"]["max_connections"] == 2
+    assert data["default"]["built"] is False
+
+
+def test_ping_reports_ok(pools: dict[str, object]) -> None:
+    data = json.loads(run("--json", "--ping"))
+    assert data["default"]["ping"] == "ok"
+    assert "ok" in run("--ping").splitlines()[1].split()
+
+
+def test_ping_exits_non_zero_naming_the_failed_alias(
+    settings: SettingsWrapper, redis_server: RedisServer
+) -> None:
+    down = f"redis://:pw-456@127.0.0.1:{redis_server.port}/0"
+    redis_server.stop()
+    settings.REDIS_POOLS = {"default": {"URL": down}}
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"1 of 1 alias\(es\) did not answer PING: 'default'"):
+        call_command("redis_pools", "--ping", stdout=out)
+    assert "failed:" in out.getvalue()
+    assert "pw-456" not in out.getvalue()
+
+
+def test_invalid_settings_are_a_command_error(settings: SettingsWrapper) -> None:
+    settings.REDIS_POOLS = {"default": {"URL": "nope://"}}
+    with pytest.raises(CommandError, match=r"manage\.py check"):
+        call_command("redis_pools", skip_checks=True)
