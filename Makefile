@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test lint typecheck pytest demo redis-server clean
+.PHONY: test lint typecheck pytest demo redis-server clean docs
 
-test: lint typecheck pytest
+test: lint typecheck pytest docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,7 @@ demo: $(STAMP) redis-server
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# The Sphinx site, warnings as errors (the same build CI runs through `make test`).
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
