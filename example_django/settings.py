@@ -23,6 +23,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "example_django.middleware.RedisUnavailableMiddleware",
 ]
 
 REDIS_POOLS = {

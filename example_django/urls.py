@@ -11,4 +11,7 @@ urlpatterns = [
     path("hits", views.hits),
     path("pools", views.pools),
     path("health", views.health),
+    path("slow", views.slow),
+    path("async-slow", views.async_slow),
+    path("whoami", views.whoami),
 ]

@@ -6,12 +6,15 @@ import os
 import time
 
 import redis
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 
 from redis_pool_integrations import RedisPoolError, redact_url, registry
 from redis_pool_integrations.django import get_redis
+
+from .startup import STARTUP
 
 
 def hits(request: HttpRequest) -> JsonResponse:
@@ -46,4 +49,31 @@ def visit(request: HttpRequest) -> JsonResponse:
     started = cache.get_or_set("example:started", time.time, timeout=None)
     return JsonResponse(
         {"session_visits": request.session["visits"], "site_started": started, "pid": os.getpid()}
+    )
+
+
+def _seconds(request: HttpRequest) -> float:
+    return min(float(request.GET.get("seconds", "1")), 5.0)
+
+
+def slow(request: HttpRequest) -> JsonResponse:
+    """Hold a pooled connection for ``?seconds=`` (at most 5) in a blocking BLPOP."""
+    seconds = _seconds(request)
+    get_redis().blpop(["example:never"], timeout=seconds)
+    return JsonResponse({"slept": seconds, "pid": os.getpid()})
+
+
+async def async_slow(request: HttpRequest) -> JsonResponse:
+    """The same from an async view: the sync client runs in a worker thread."""
+    seconds = _seconds(request)
+    # thread_sensitive=False: concurrent requests use the pool's connections in
+    # parallel instead of queueing behind Django's single sync thread.
+    await sync_to_async(get_redis().blpop, thread_sensitive=False)(["example:never"], seconds)
+    return JsonResponse({"slept": seconds, "pid": os.getpid()})
+
+
+def whoami(request: HttpRequest) -> JsonResponse:
+    """This worker's pid and server-side CLIENT ID, and those of the app's loader."""
+    return JsonResponse(
+        {"pid": os.getpid(), "client_id": int(get_redis().client_id()), "startup": STARTUP}
     )

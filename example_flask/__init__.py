@@ -71,8 +71,8 @@ def hits() -> dict[str, int]:
 
 
 def pools() -> dict[str, Any]:
-    """This worker's pool numbers (URLs without passwords)."""
-    return redis_pools.stats()
+    """This worker's pid and pool numbers (URLs without passwords), as in example_django."""
+    return {"pid": os.getpid(), "pools": redis_pools.stats()}
 
 
 def health() -> tuple[dict[str, Any], int]:

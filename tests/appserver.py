@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,8 @@ class AppServer:
 
 def app_env(redis_url: str, max_connections: int = 10, **extra: str) -> dict[str, str]:
     env = {**os.environ, "REDIS_URL": redis_url, "REDIS_MAX_CONNECTIONS": str(max_connections)}
+    # pytest-django exported the test settings; the example uses its own.
+    env["DJANGO_SETTINGS_MODULE"] = "example_django.settings"
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.update(extra)
     return env
@@ -90,7 +93,11 @@ def app_server(
     """Start ``tool`` (gunicorn, uvicorn, uwsgi) from the venv on a free port."""
     port = free_port()
     if tool == "gunicorn":
-        argv = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", *args]
+        # gunicorn >= 25 opens a control socket, by default one path shared by
+        # every instance; give each its own (short: unix socket paths are limited).
+        ctl = Path(tempfile.mkdtemp(prefix="gctl")) / "g.ctl"
+        argv = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--control-socket", str(ctl)]
+        argv += args
     elif tool == "uvicorn":
         argv = [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), *args]
     elif tool == "uwsgi":

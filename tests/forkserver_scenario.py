@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+from typing import Any
 
 
-def child(_: int) -> dict[str, int]:
+def child(results: Any) -> None:
     from redis_pool_integrations import registry
     from tests import forkserver_preload
 
-    return {
-        "pid": os.getpid(),
-        "client_id": int(registry.get_redis().client_id()),
-        "forkserver_client_id": forkserver_preload.CLIENT_ID_AT_IMPORT,
-    }
+    results.put(
+        {
+            "pid": os.getpid(),
+            "client_id": int(registry.get_redis().client_id()),
+            "forkserver_client_id": forkserver_preload.CLIENT_ID_AT_IMPORT,
+        }
+    )
 
 
 def main() -> None:
@@ -25,8 +28,14 @@ def main() -> None:
     parent_id = int(registry.get_redis().client_id())
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["tests.forkserver_preload"])
-    with ctx.Pool(3) as pool:
-        children = pool.map(child, range(12), chunksize=1)
+    results = ctx.Queue()
+    # Three explicit processes (not a Pool, which may hand every task to one).
+    procs = [ctx.Process(target=child, args=(results,)) for _ in range(3)]
+    for proc in procs:
+        proc.start()
+    children = [results.get(timeout=30) for _ in procs]
+    for proc in procs:
+        proc.join(30)
     print(
         json.dumps(
             {

@@ -109,7 +109,10 @@ def test_max_requests_recycling_leaves_no_connections_behind(
         wait_until(lambda: redis_server.client_count() <= 2, 10, "retired workers' clients gone")
 
 
-@pytest.mark.skipif(shutil.which("uwsgi", path=str(BIN)) is None, reason="uWSGI is not installed")
+@pytest.mark.skipif(
+    shutil.which("uwsgi", path=str(BIN)) is None,
+    reason="uWSGI is not installed: it could not be built on this machine (see the make output)",
+)
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_uwsgi_without_fork_hooks_relies_on_the_pid_check(
     framework: str, redis_server: RedisServer, tmp_path: Path
@@ -124,7 +127,7 @@ def test_uwsgi_without_fork_hooks_relies_on_the_pid_check(
         ids = [cid for ids in seen.values() for cid in ids]
         assert len(ids) == len(set(ids)), seen
         assert startup["client_id"] not in ids
-        pools = server.request("/pools")[1]
+        pools = server.request("/pools")[1]["pools"]
         assert pools["default"]["resets"] == 1  # noticed by the PID check alone
 
 
@@ -184,3 +187,33 @@ def test_sigterm_finishes_in_flight_requests_then_closes_every_connection(
         assert in_flight[0][0] == 200
         assert server.wait_exit(30) == 0
         redis_server.wait_for_clients(baseline_before_app)
+
+
+def test_uvicorn_django_asgi_concurrent_async_views_stay_within_max_connections(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    max_conns = 3
+    env = app_env(redis_server.url, max_connections=max_conns)
+    args = ["example_django.asgi:application"]
+    with app_server("uvicorn", args, env, tmp_path / "uvicorn.log") as server:
+        peak = 0
+        stop = threading.Event()
+
+        def watch() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, redis_server.client_count())
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        with ThreadPoolExecutor(20) as pool:
+            results = list(pool.map(lambda _: server.request("/async-slow?seconds=0.2"), range(40)))
+        stop.set()
+        watcher.join()
+        assert {status for status, _ in results} <= {200, 503}, results
+        assert [s for s, _ in results].count(200) >= 20
+        assert 1 <= peak <= max_conns  # not one connection per concurrent request
+        assert len({body["pid"] for _, body in results}) == 1
+        server.signal(signal.SIGINT)
+        server.wait_exit(30)
+        redis_server.wait_for_clients(0)

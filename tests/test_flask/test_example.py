@@ -48,7 +48,7 @@ def test_environment_sets_url_and_max_connections(
     monkeypatch.setenv("REDIS_MAX_CONNECTIONS", "3")
     client = make_example().test_client()
     client.get("/hits")
-    pools = client.get("/pools").get_json()
+    pools = client.get("/pools").get_json()["pools"]
     assert pools["default"]["max_connections"] == 3
     assert pools["default"]["url"] == redis_server.url
     assert pools["default"]["pid"] == os.getpid()
@@ -63,7 +63,7 @@ def test_pools_and_health_never_show_the_password(
     health = client.get("/health")
     assert (health.status_code, health.get_json()) == (200, {"ok": True})
     pools = client.get("/pools")
-    assert pools.get_json()["default"]["url"] == f"redis://:***@127.0.0.1:{server.port}/0"
+    assert pools.get_json()["pools"]["default"]["url"] == f"redis://:***@127.0.0.1:{server.port}/0"
 
     server.stop()
     started = time.monotonic()

@@ -113,7 +113,7 @@ def test_preloaded_workers_each_use_their_own_bounded_pool_and_close_it(
     def stats_of_every_worker() -> bool:
         status, body = _get(f"{base}/pools")
         assert status == 200
-        latest[body["default"]["pid"]] = body["default"]
+        latest[body["pid"]] = body["pools"]["default"]
         return set(latest) == pids
 
     wait_until(stats_of_every_worker, 30, "/pools answered by every worker")
