@@ -30,6 +30,7 @@ __all__ = [
     "PoolSettings",
     "Problem",
     "parse_config",
+    "redact_error",
     "redact_url",
     "validate",
 ]
@@ -75,6 +76,16 @@ def redact_url(url: object) -> str:
     if not isinstance(url, str):
         return f"<{type(url).__name__}>"
     return _PASSWORD_IN_URL.sub(r"\g<head>***@", url)
+
+
+def redact_error(exc: BaseException, settings: PoolSettings) -> str:
+    """``"TypeName: message"`` of ``exc`` with the alias's password masked, for output."""
+    text = redact_url(f"{type(exc).__name__}: {exc}")
+    secrets = [urlsplit(settings.url).password, settings.options.get("password")]
+    for secret in secrets:
+        if isinstance(secret, str) and secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 @dataclass(frozen=True)

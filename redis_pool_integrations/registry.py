@@ -7,14 +7,16 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from .client import LazyRedis
-from .config import PoolSettings, parse_config
+from .config import PoolSettings, parse_config, redact_error
 from .errors import PoolNotFoundError
 from .pool import SharedConnectionPool
 
@@ -259,6 +261,36 @@ class PoolRegistry:
     ) -> None:
         self.close_all()
 
+    # -- health --------------------------------------------------------------
+
+    def ping(
+        self, aliases: Iterable[str] | None = None, *, timeout: float | None = None
+    ) -> dict[str, str | None]:
+        """PING ``aliases`` (every configured one by default).
+
+        Returns ``{alias: None}`` for an alias that answered, else the error
+        as text without any password; Redis errors are caught, so a health
+        endpoint can answer 503. With ``timeout=None`` the PING goes through
+        this process's shared pool (what a worker's health check should
+        test). With ``timeout=N`` it uses a one-off connection without
+        retries that waits at most N seconds and builds no pool (for deploy
+        checks and command-line tools). Raises PoolNotFoundError for an
+        unknown alias.
+        """
+        results: dict[str, str | None] = {}
+        for alias in self.aliases if aliases is None else aliases:
+            settings = self.settings(alias)
+            try:
+                if timeout is None:
+                    self.get_redis(alias).ping()
+                else:
+                    _ping_once(settings, timeout)
+            except (redis.RedisError, OSError) as exc:
+                results[alias] = redact_error(exc, settings)
+            else:
+                results[alias] = None
+        return results
+
     # -- stats ---------------------------------------------------------------
 
     def stats(self) -> dict[str, dict[str, Any]]:
@@ -311,6 +343,20 @@ def _as_settings(
     ):
         return {alias: s for alias, s in config.items() if isinstance(s, PoolSettings)}
     return parse_config(config)
+
+
+def _ping_once(settings: PoolSettings, timeout: float) -> None:
+    options = dict(settings.options)
+    for key in ("socket_connect_timeout", "socket_timeout"):
+        # Keep a shorter timeout the user set; never wait longer than asked here.
+        current = options.get(key)
+        options[key] = timeout if current is None else min(float(current), timeout)
+    options["retry"] = Retry(NoBackoff(), 0)
+    client = redis.Redis.from_url(settings.url, **options)
+    try:
+        client.ping()
+    finally:
+        client.close()
 
 
 def _parser_name() -> str:

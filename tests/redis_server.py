@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -139,6 +140,25 @@ class RedisServer:
             timeout,
             f"{expected} client(s) at the server",
         )
+
+    @contextlib.contextmanager
+    def watch_peak_clients(self) -> Iterator[list[int]]:
+        """Sample the client count in a thread; ``peak[0]`` is the highest seen."""
+        peak = [0]
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.is_set():
+                peak[0] = max(peak[0], self.client_count())
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            yield peak
+        finally:
+            stop.set()
+            watcher.join()
+            peak[0] = max(peak[0], self.client_count())
 
     def total_connections_received(self) -> int:
         return int(self.admin().info("stats")["total_connections_received"])

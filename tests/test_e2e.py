@@ -70,25 +70,13 @@ def test_gthread_workers_queue_4x_load_within_max_connections(
     args = ["-k", "gthread", "-w", str(workers), "--threads", str(threads), *WSGI[framework]]
     with app_server("gunicorn", args, env, tmp_path / "gunicorn.log") as server:
         pids_before = set(whoami_by_pid(server, 6, workers))
-        peak = 0
-        stop = threading.Event()
-
-        def watch() -> None:
-            nonlocal peak
-            while not stop.is_set():
-                peak = max(peak, redis_server.client_count())
-
-        watcher = threading.Thread(target=watch)
-        watcher.start()
         concurrent = 4 * workers * max_conns
-        with ThreadPoolExecutor(concurrent) as pool:
+        with redis_server.watch_peak_clients() as peak, ThreadPoolExecutor(concurrent) as pool:
             results = list(pool.map(lambda _: server.request("/slow?seconds=0.2"), range(64)))
-        stop.set()
-        watcher.join()
         statuses = {status for status, _ in results}
         assert statuses <= {200, 503}, results  # waited, or 503 after TIMEOUT; never a 500
         assert 200 in statuses
-        assert peak <= workers * max_conns
+        assert peak[0] <= workers * max_conns
         assert set(whoami_by_pid(server, 6, workers)) == pids_before  # no worker died
         assert "Too many connections" not in server.output()
 
@@ -196,23 +184,11 @@ def test_uvicorn_django_asgi_concurrent_async_views_stay_within_max_connections(
     env = app_env(redis_server.url, max_connections=max_conns)
     args = ["example_django.asgi:application"]
     with app_server("uvicorn", args, env, tmp_path / "uvicorn.log") as server:
-        peak = 0
-        stop = threading.Event()
-
-        def watch() -> None:
-            nonlocal peak
-            while not stop.is_set():
-                peak = max(peak, redis_server.client_count())
-
-        watcher = threading.Thread(target=watch)
-        watcher.start()
-        with ThreadPoolExecutor(20) as pool:
+        with redis_server.watch_peak_clients() as peak, ThreadPoolExecutor(20) as pool:
             results = list(pool.map(lambda _: server.request("/async-slow?seconds=0.2"), range(40)))
-        stop.set()
-        watcher.join()
         assert {status for status, _ in results} <= {200, 503}, results
         assert [s for s, _ in results].count(200) >= 20
-        assert 1 <= peak <= max_conns  # not one connection per concurrent request
+        assert 1 <= peak[0] <= max_conns  # not one connection per concurrent request
         assert len({body["pid"] for _, body in results}) == 1
         server.signal(signal.SIGINT)
         server.wait_exit(30)

@@ -321,3 +321,22 @@ def test_pools_are_closed_at_interpreter_exit(redis_server: RedisServer) -> None
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert "closed pool 'default'" in out.stdout
     redis_server.wait_for_clients(0)
+
+
+def test_ping_reports_each_alias_without_building_pools_when_timed(
+    redis_server: RedisServer, make_registry: MakeRegistry
+) -> None:
+    from .redis_server import free_port
+
+    down = f"redis://:hidden-pw@127.0.0.1:{free_port()}/0"
+    reg = make_registry({"up": {"url": redis_server.url}, "down": {"url": down}})
+    results = reg.ping(timeout=1)
+    assert results["up"] is None
+    assert results["down"] is not None
+    assert results["down"].startswith("ConnectionError: ")
+    assert "hidden-pw" not in results["down"]
+    assert reg.stats()["up"]["built"] is False  # one-off connections only
+    redis_server.wait_for_clients(0)
+
+    assert reg.ping(["up"]) == {"up": None}  # through the shared pool
+    assert reg.stats()["up"]["built"] is True

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import redis
 from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
 
-from ..config import CODES, Problem, redact_url, validate
+from ..config import CODES, Problem, validate
 from . import conf
 from .cache import CACHE_OPTIONS
 
@@ -110,13 +109,11 @@ def check_reachable(
         return []  # check_settings reports it; there is nothing valid to ping
     errors: list[checks.CheckMessage] = []
     for alias, pool in conf.pool_settings().items():
-        try:
-            conf.ping(alias, timeout=PING_TIMEOUT)
-        except (redis.RedisError, OSError) as exc:
+        error = conf.ping(alias, timeout=PING_TIMEOUT)
+        if error is not None:
             errors.append(
                 checks.Error(
-                    f"REDIS_POOLS[{alias!r}]: {pool.redacted_url} did not answer PING: "
-                    f"{redact_url(str(exc))}",
+                    f"REDIS_POOLS[{alias!r}]: {pool.redacted_url} did not answer PING: {error}",
                     hint="Start the server or fix URL/OPTIONS (password, TLS, host, port) "
                     "of this alias; the app cannot reach it from here.",
                     id=_id("E021"),

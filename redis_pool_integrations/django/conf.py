@@ -14,8 +14,6 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from ..config import PoolSettings, parse_config
 from ..errors import PoolConfigError
@@ -97,27 +95,15 @@ def pool_settings() -> dict[str, PoolSettings]:
     return {alias: registry.settings(alias) for alias in registry.aliases}
 
 
-def ping(alias: str, timeout: float = 2.0) -> None:
-    """PING ``alias`` on a connection of its own, waiting at most ``timeout`` seconds.
+def ping(alias: str, timeout: float = 2.0) -> str | None:
+    """PING ``alias`` on a one-off connection, waiting at most ``timeout`` seconds.
 
-    Used by the deploy check and ``redis_pools --ping``: a one-off connection
-    without retries, so an unreachable server is reported in about ``timeout``
-    seconds and the shared pool of this process is not built. Raises
-    :class:`redis.RedisError` when the server does not answer.
+    Used by the deploy check and ``redis_pools --ping``; the shared pool of
+    this process is not built. Returns ``None`` when it answered, else the
+    error text without the password (see :meth:`PoolRegistry.ping`).
     """
     _ensure_loaded()
-    conf = registry.settings(alias)
-    options = dict(conf.options)
-    for key in ("socket_connect_timeout", "socket_timeout"):
-        # Keep a shorter timeout the user set; never wait longer than asked here.
-        current = options.get(key)
-        options[key] = timeout if current is None else min(float(current), timeout)
-    options["retry"] = Retry(NoBackoff(), 0)
-    client = redis.Redis.from_url(conf.url, **options)
-    try:
-        client.ping()
-    finally:
-        client.close()
+    return registry.ping([alias], timeout=timeout)[alias]
 
 
 def on_setting_changed(*, setting: str, **kwargs: Any) -> None:

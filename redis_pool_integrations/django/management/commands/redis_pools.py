@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import redis
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ....config import redact_url
 from ....errors import PoolConfigError
 from ....registry import registry
 from ... import conf
@@ -51,11 +49,9 @@ class Command(BaseCommand):
         failed: list[str] = []
         if options["ping"]:
             for alias, row in rows.items():
-                try:
-                    conf.ping(alias, timeout=options["timeout"])
-                    row["ping"] = "ok"
-                except (redis.RedisError, OSError) as exc:
-                    row["ping"] = f"failed: {redact_url(str(exc))}"
+                error = conf.ping(alias, timeout=options["timeout"])
+                row["ping"] = "ok" if error is None else f"failed: {error}"
+                if error is not None:
                     failed.append(alias)
         if options["json"]:
             self.stdout.write(json.dumps(rows, indent=2, sort_keys=True))
