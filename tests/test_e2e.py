@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import signal
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ WSGI = {
 }
 UWSGI_MODULE = {"flask": "example_flask.wsgi:app", "django": "example_django.wsgi:application"}
 FRAMEWORKS = sorted(WSGI)
+# Generous: tells "answered at once" from "hung on a dead server"; not a speed target.
+NO_HANG = 5.0
 
 
 def whoami_by_pid(server: AppServer, requests: int, workers: int) -> dict[int, set[int]]:
@@ -43,22 +46,27 @@ def whoami_by_pid(server: AppServer, requests: int, workers: int) -> dict[int, s
     return seen
 
 
+@pytest.mark.parametrize("preload", [True, False], ids=["preload", "no-preload"])
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_preload_master_touching_redis_then_each_worker_has_its_own_clients(
-    framework: str, redis_server: RedisServer, tmp_path: Path
+def test_app_touching_redis_while_loading_then_each_worker_has_its_own_clients(
+    framework: str, preload: bool, redis_server: RedisServer, tmp_path: Path
 ) -> None:
     env = app_env(redis_server.url, REDIS_PING_AT_STARTUP="1")
-    args = ["--preload", "-w", "3", *WSGI[framework]]
+    args = [*(["--preload"] if preload else []), "-w", "3", *WSGI[framework]]
     with app_server("gunicorn", args, env, tmp_path / "gunicorn.log") as server:
         seen = whoami_by_pid(server, 12, 3)
-        startup = server.request("/whoami")[1]["startup"]
-        assert startup["pid"] == server.proc.pid  # the master loaded the app and its pool
         ids = [cid for ids in seen.values() for cid in ids]
-        assert len(ids) == len(set(ids)), seen  # no two workers share a server-side client
-        assert startup["client_id"] not in ids
+        assert len(ids) == len(set(ids)), seen  # no two processes share a server-side client
         at_server = {int(c["id"]) for c in redis_server.clients()}
-        assert startup["client_id"] in at_server  # the master's session was not disturbed
         assert set(ids) <= at_server
+        startup = server.request("/whoami")[1]["startup"]
+        if preload:
+            assert startup["pid"] == server.proc.pid  # the master loaded the app
+            assert startup["client_id"] not in ids
+            assert startup["client_id"] in at_server  # the master's session was not disturbed
+        else:
+            assert startup["pid"] in seen  # each worker loaded the app itself
+            assert startup["client_id"] in seen[startup["pid"]]  # on its own shared pool
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -120,21 +128,38 @@ def test_uwsgi_without_fork_hooks_relies_on_the_pid_check(
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_redis_outage_gives_fast_503_then_same_workers_recover(
+def test_redis_outage_mid_traffic_gives_fast_503_then_same_workers_recover(
     framework: str, redis_server: RedisServer, tmp_path: Path
 ) -> None:
     env = app_env(redis_server.url)
     with app_server("gunicorn", ["-w", "2", *WSGI[framework]], env, tmp_path / "g.log") as server:
         pids = set(whoami_by_pid(server, 6, 2))
-        redis_server.stop()
-        for _ in range(6):
-            status, body = server.request("/hits", timeout=10)
-            assert status == 503, body
-        assert server.request("/health")[0] == 503
-        redis_server.start()
-        for _ in range(6):
-            assert server.request("/hits")[0] == 200
-        assert set(whoami_by_pid(server, 6, 2)) == pids  # no worker was restarted
+        results: list[tuple[int, float]] = []
+        stop = threading.Event()
+
+        def traffic() -> None:  # keeps requests in flight across the outage
+            while not stop.is_set():
+                started = time.monotonic()
+                status, _ = server.request("/hits", timeout=10)
+                results.append((status, time.monotonic() - started))
+
+        driver = threading.Thread(target=traffic)
+        driver.start()
+        try:
+            wait_until(lambda: len(results) >= 20, 20, "traffic before the outage")
+            redis_server.stop()
+            wait_until(lambda: [s for s, _ in results].count(503) >= 10, 20, "503s in the outage")
+            assert server.request("/health")[0] == 503
+            redis_server.start()  # same port
+            recovered = len(results)
+            wait_until(lambda: [s for s, _ in results[recovered:]].count(200) >= 20, 20, "200s")
+        finally:
+            stop.set()
+            driver.join(30)
+        assert {status for status, _ in results} <= {200, 503}  # never a 500 page
+        slowest_503 = max(took for status, took in results if status == 503)
+        assert slowest_503 < NO_HANG  # failed fast, did not hang on the dead server
+        assert set(whoami_by_pid(server, 6, 2)) == pids  # the same workers serve again
         wait_until(lambda: redis_server.client_count() <= 2, 10, "no leaked connections")
 
 
