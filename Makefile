@@ -33,3 +33,15 @@ demo: $(STAMP) redis-server
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# `make bench` also installs the `bench` extra (the libraries it compares us
+# with); `make test` never does. ARGS="--quick" for a ~30 s smoke run.
+BENCH_STAMP := $(VENV)/.bench-stamp
+.PHONY: bench
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(BENCH_STAMP) redis-server
+	$(BIN)/python -m benchmarks.run $(ARGS)
