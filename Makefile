@@ -39,3 +39,15 @@ clean:
 # The Sphinx site, warnings as errors (the same build CI runs through `make test`).
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+# `make bench` also installs the `bench` extra (the libraries it compares us
+# with); `make test` never does. ARGS="--quick" for a ~30 s smoke run.
+BENCH_STAMP := $(VENV)/.bench-stamp
+.PHONY: bench
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(BENCH_STAMP) redis-server
+	$(BIN)/python -m benchmarks.run $(ARGS)

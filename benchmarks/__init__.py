@@ -1,0 +1,1 @@
+"""Benchmarks of redis-pool-integrations against the alternatives; see README.md."""
