@@ -7,6 +7,7 @@ The quick start and the multiprocessing example are included in the pages with
 from __future__ import annotations
 
 import importlib
+import json
 import re
 import runpy
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import redis_pool_integrations
+from redis_pool_integrations import registry
 from redis_pool_integrations.config import CODES
 
 from .redis_server import RedisServer
@@ -60,6 +62,101 @@ def test_multiprocessing_example_builds_one_pool_per_worker(
     # worker), none from this parent process.
     assert redis_server.total_connections_received() - before == len(pids)
     redis_server.wait_for_clients(0)
+
+
+def test_django_quickstart_puts_views_cache_and_sessions_on_one_pool(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.test import RequestFactory, override_settings
+
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    conf = runpy.run_path(str(EXAMPLES / "django_settings.py"))
+    assert "redis_pool_integrations.django" in conf["INSTALLED_APPS"]
+    views = importlib.import_module("django_views")
+    requests = RequestFactory()
+    before = redis_server.total_connections_received()
+
+    with override_settings(
+        REDIS_POOLS=conf["REDIS_POOLS"],
+        CACHES=conf["CACHES"],
+        SESSION_ENGINE=conf["SESSION_ENGINE"],
+    ):
+        try:
+            assert json.loads(views.hits(requests.get("/hits")).content)["hits"] == 1
+            assert json.loads(views.hits(requests.get("/hits")).content)["hits"] == 2
+            response = SessionMiddleware(views.visits)(requests.get("/visits"))
+            assert json.loads(response.content) == {"visits": 1}
+            assert "sessionid" in response.cookies
+            stats = registry.stats()["default"]
+        finally:
+            registry.close_all()
+
+    # The counter, the cache entry and the session all went through one
+    # connection of the one "default" pool: counted at the server.
+    assert stats["created_connections"] == 1
+    assert redis_server.total_connections_received() - before == 1
+    admin = redis_server.admin()
+    assert admin.get("hits") == b"2"
+    assert any(b"django.contrib.sessions.cache" in key for key in admin.keys("*"))
+    redis_server.wait_for_clients(0)
+
+
+def test_django_lazy_client_after_conf_load_builds_no_pool_until_used(
+    redis_server: RedisServer,
+) -> None:
+    # docs/operations.rst: conf.load() then registry.lazy_redis() at start-up.
+    from django.test import override_settings
+
+    from redis_pool_integrations.django import conf
+
+    with override_settings(REDIS_POOLS={"default": {"URL": redis_server.url}}):
+        try:
+            conf.load()
+            client = registry.lazy_redis("default")
+            assert registry.stats()["default"]["built"] is False
+            assert redis_server.client_count() == 0
+            assert client.ping() is True
+            assert registry.stats()["default"]["created_connections"] == 1
+        finally:
+            registry.close_all()
+    redis_server.wait_for_clients(0)
+
+
+def test_flask_quickstart_serves_hits_and_the_cli_on_one_pool(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+    example = importlib.import_module("flask_app")
+    app = example.create_app()
+    before = redis_server.total_connections_received()
+    try:
+        client = app.test_client()
+        assert client.get("/hits").get_json()["hits"] == 1
+        assert client.get("/hits").get_json()["hits"] == 2
+        result = app.test_cli_runner().invoke(args=["redis-pools", "ping"])
+        assert result.exit_code == 0, result.output
+        assert "default: ok" in result.output
+        result = app.test_cli_runner().invoke(args=["redis-pools", "stats", "--json"])
+        assert json.loads(result.output)["default"]["created_connections"] == 1
+    finally:
+        example.redis_pools.get_registry(app).close_all()
+
+    assert redis_server.total_connections_received() - before == 1
+    redis_server.wait_for_clients(0)
+
+
+def test_flask_keys_in_the_configuration_reference_exist() -> None:
+    from redis_pool_integrations.flask.extension import DEFAULT_KEYS, POOLS_KEY
+
+    text = (DOCS / "configuration.rst").read_text()
+    named = set(re.findall(r"\bREDIS_[A-Z_]+\b", text)) - {"REDIS_POOLS"}
+    # REDIS_POOLS is Django's setting too; every other REDIS_* key is Flask's flat
+    # spelling for the default alias and must be one read_config() reads.
+    assert named == set(DEFAULT_KEYS.values())
+    assert POOLS_KEY == "REDIS_POOLS"
 
 
 def _codes_in_table(text: str) -> list[str]:

@@ -89,9 +89,15 @@ def test_every_id_is_tested_and_none_is_used_twice() -> None:
         assert f"redis_pool_integrations.{code}" in CHECK_IDS
 
 
-def test_readme_documents_every_id() -> None:
-    readme = (ROOT / "README.md").read_text()
-    assert set(re.findall(r"`(redis_pool_integrations\.[EW]\d{3})`", readme)) == set(CHECK_IDS)
+def test_docs_table_lists_every_id_once_with_its_meaning() -> None:
+    text = (ROOT / "docs" / "operations.rst").read_text()
+    section = text.split(".. _django-checks:", 1)[1]
+    listed = re.findall(r"^\s*\* - ``(redis_pool_integrations\.[EW]\d{3})``", section, re.M)
+    assert sorted(listed) == sorted(CHECK_IDS)
+    assert len(listed) == len(set(listed))
+    for check_id, meaning in CHECK_IDS.items():
+        # Each row carries the meaning from CHECK_IDS, so the two cannot drift apart.
+        assert re.search(rf"``{re.escape(check_id)}``\n\s*- {re.escape(meaning)}\n", section)
 
 
 def test_messages_name_alias_key_and_the_closest_key(settings: SettingsWrapper) -> None:
