@@ -2,7 +2,7 @@
 
 Run it from the repository root::
 
-    gunicorn -c example_flask/gunicorn.conf.py --preload -w 3 "example_flask:create_app()"
+    gunicorn --preload -w 3 "example_flask:create_app()"
 
 Environment: ``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``) and
 ``REDIS_MAX_CONNECTIONS`` (default 10, per worker process).

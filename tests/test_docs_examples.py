@@ -103,18 +103,15 @@ def test_django_quickstart_puts_views_cache_and_sessions_on_one_pool(
     redis_server.wait_for_clients(0)
 
 
-def test_django_lazy_client_after_conf_load_builds_no_pool_until_used(
-    redis_server: RedisServer,
-) -> None:
-    # docs/operations.rst: conf.load() then registry.lazy_redis() at start-up.
+def test_django_lazy_client_builds_no_pool_until_used(redis_server: RedisServer) -> None:
+    # docs/operations.rst: redis_pool_integrations.django.lazy_redis() at start-up.
     from django.test import override_settings
 
-    from redis_pool_integrations.django import conf
+    from redis_pool_integrations.django import lazy_redis
 
     with override_settings(REDIS_POOLS={"default": {"URL": redis_server.url}}):
         try:
-            conf.load()
-            client = registry.lazy_redis("default")
+            client = lazy_redis("default")
             assert registry.stats()["default"]["built"] is False
             assert redis_server.client_count() == 0
             assert client.ping() is True

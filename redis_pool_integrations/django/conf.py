@@ -15,12 +15,13 @@ from typing import Any
 import redis
 from django.conf import settings
 
+from ..client import LazyRedis
 from ..config import PoolSettings, parse_config
 from ..errors import PoolConfigError
 from ..pool import SharedConnectionPool
 from ..registry import registry
 
-__all__ = ["SETTING", "get_pool", "get_redis", "load", "ping", "raw_setting"]
+__all__ = ["SETTING", "get_pool", "get_redis", "lazy_redis", "load", "ping", "raw_setting"]
 
 SETTING = "REDIS_POOLS"
 
@@ -87,6 +88,17 @@ def get_pool(alias: str = "default") -> SharedConnectionPool:
     """The shared pool of ``alias`` in this process; raises like :func:`get_redis`."""
     _ensure_loaded()
     return registry.get_pool(alias)
+
+
+def lazy_redis(alias: str = "default") -> LazyRedis:
+    """A client on ``alias``'s shared pool that resolves the pool on every command.
+
+    For libraries handed a client at start-up (possibly in a ``--preload``
+    master): reads ``REDIS_POOLS`` if needed but builds no pool and connects
+    nothing. Raises like :func:`get_redis`.
+    """
+    _ensure_loaded()
+    return registry.lazy_redis(alias)
 
 
 def pool_settings() -> dict[str, PoolSettings]:
