@@ -142,7 +142,7 @@ class PoolRegistry:
             pool = self._build(alias)[0]
         return pool
 
-    def lazy_redis(self, alias: str = "default") -> redis.Redis:
+    def lazy_redis(self, alias: str = "default") -> LazyRedis:
         """A client that resolves ``alias``'s pool from this registry on every command.
 
         For code that keeps a client from before a fork, such as extensions
