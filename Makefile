@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test lint typecheck pytest demo redis-server clean docs
+.PHONY: test lint typecheck pytest demo redis-server clean test-django42 docs
 
-test: lint typecheck pytest docs
+test: lint typecheck docs test-django42 pytest
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ demo: $(STAMP) redis-server
 	$(BIN)/python scripts/demo.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(VENV42) .mypy_cache .ruff_cache .pytest_cache
 
 # The Sphinx site, warnings as errors (the same build CI runs through `make test`).
 docs: $(STAMP)
@@ -51,3 +51,17 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP) redis-server
 	$(BIN)/python -m benchmarks.run $(ARGS)
+
+# The Django tests again on the other supported LTS (the main venv has the newest).
+VENV42 := .venv-django42
+STAMP42 := $(VENV42)/.installed-stamp
+
+$(STAMP42): pyproject.toml
+	$(PYTHON) -m venv $(VENV42)
+	$(VENV42)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV42)/bin/python -m pip install --quiet -e '.[dev]' 'Django>=4.2,<4.3'
+	touch $@
+
+test-django42: $(STAMP42) redis-server
+	$(VENV42)/bin/python -c "import django; print('Django', django.get_version())"
+	$(VENV42)/bin/pytest -q -p no:cacheprovider tests/test_django tests/test_docs_examples.py tests/test_fuzz_settings.py
