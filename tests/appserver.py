@@ -10,11 +10,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .redis_server import free_port, wait_until
+from .redis_server import RedisServer, free_port, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -110,3 +111,46 @@ def app_server(
         yield server
     finally:
         server.kill()
+
+
+def children(pid: int) -> set[int]:
+    """The pids whose parent is ``pid`` (a server master's workers), from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name is in parentheses and may hold spaces: split after it.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def connections_by_pid(server: RedisServer, pids: set[int]) -> Counter[int]:
+    """Map each client at the server (CLIENT LIST) to the process holding its socket.
+
+    Matches CLIENT LIST's client port to /proc/net/tcp's socket inode and the
+    inode to a file descriptor of one of ``pids``; -1 counts unmatched clients.
+    """
+    inode_to_pid = {}
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inode_to_pid[target[8:-1]] = pid
+    port_to_inode = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].split(":")[1], 16)
+        remote_port = int(fields[2].split(":")[1], 16)
+        if remote_port == server.port:
+            port_to_inode[local_port] = fields[9]
+    owners: Counter[int] = Counter()
+    for client in server.clients():
+        port = int(client["addr"].rsplit(":", 1)[1])
+        owners[inode_to_pid.get(port_to_inode.get(port, ""), -1)] += 1
+    return owners
