@@ -49,5 +49,10 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-bench: $(BENCH_STAMP) redis-server
+bench: $(BENCH_STAMP) redis-server wrk
 	$(BIN)/python -m benchmarks.run $(ARGS)
+
+# The web-load benchmark's load generator; without it the run uses a Python one.
+.PHONY: wrk
+wrk:
+	@sh scripts/ensure-wrk
