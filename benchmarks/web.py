@@ -223,14 +223,14 @@ def rss_mib(pids: list[int]) -> list[float]:
 
 
 @contextlib.contextmanager
-def peak_clients(probe: redis.Redis) -> Iterator[list[int]]:
-    """Sample ``INFO clients`` every 10 ms in a thread; ``peak[0]`` excludes the probe."""
+def peak_clients(probe: redis.Redis, own: int) -> Iterator[list[int]]:
+    """Sample ``INFO clients`` every 10 ms in a thread; ``peak[0]`` excludes ``own`` clients."""
     peak = [0]
     stop = threading.Event()
 
     def watch() -> None:
         while True:
-            peak[0] = max(peak[0], int(probe.info("clients")["connected_clients"]) - 1)
+            peak[0] = max(peak[0], int(probe.info("clients")["connected_clients"]) - own)
             if stop.wait(0.01):
                 return
 
@@ -253,6 +253,8 @@ class Served:
     probe: redis.Redis
     #: total_connections_received before the app server started (the probe's own).
     base: int = 0
+    #: connected_clients before the app server started: the probe and the admin client.
+    own_clients: int = 0
 
     def url(self) -> str:
         return f"http://127.0.0.1:{self.app.port}/hits"
@@ -275,12 +277,13 @@ def start(spec: Spec, group: Group, workdir: Path, max_connections: int) -> Serv
     argv += [*group.server_args, spec.app]
     probe = redis.Redis.from_url(server.url, single_connection_client=True)
     base = int(probe.info("stats")["total_connections_received"])
+    own_clients = int(probe.info("clients")["connected_clients"])
     env = app_env(server.url, max_connections, **spec.env)
     for key in ("BENCH_CONTENDER", "BENCH_ASYNC"):
         if key not in spec.env:
             env.pop(key, None)
     app = AppServer(argv, port, env, workdir / f"{group.key}-{spec.name}.log")
-    return Served(spec, app, server, probe, base)
+    return Served(spec, app, server, probe, base, own_clients)
 
 
 def stop(served: Served) -> None:
@@ -315,7 +318,7 @@ def measure_group(
             k = r % len(served)
             for s in served[k:] + served[:k]:
                 before = s.received()
-                with peak_clients(s.probe) as peak:
+                with peak_clients(s.probe, s.own_clients) as peak:
                     run = load(s.url(), seconds, connections)
                 run["connections_opened"] = s.received() - before
                 run["peak_connections"] = peak[0]
