@@ -49,7 +49,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@
 
-bench: $(BENCH_STAMP) redis-server
+bench: $(BENCH_STAMP) redis-server wrk
 	$(BIN)/python -m benchmarks.run $(ARGS)
 
 # The Django tests again on the other supported LTS (the main venv has the newest).
@@ -65,3 +65,8 @@ $(STAMP42): pyproject.toml
 test-django42: $(STAMP42) redis-server
 	$(VENV42)/bin/python -c "import django; print('Django', django.get_version())"
 	$(VENV42)/bin/pytest -q -p no:cacheprovider tests/test_django tests/test_docs_examples.py tests/test_fuzz_settings.py
+
+# The web-load benchmark's load generator; without it the run uses a Python one.
+.PHONY: wrk
+wrk:
+	@sh scripts/ensure-wrk

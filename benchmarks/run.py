@@ -33,7 +33,7 @@ from typing import Any
 import redis
 
 from benchmarks import contenders as cs
-from benchmarks import report
+from benchmarks import report, web
 from tests.redis_server import RedisServer
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +52,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--ops", type=int, help="operations per throughput measurement")
     p.add_argument("--threads", type=lambda s: [int(x) for x in s.split(",")], help="e.g. 1,8,32")
     p.add_argument("--only", type=lambda s: s.split(","), help="contenders to run (comma list)")
+    p.add_argument("--no-web", action="store_true", help="skip the web load (gunicorn/uvicorn)")
+    p.add_argument("--web-rounds", type=int, help="web load: measured rounds")
+    p.add_argument("--web-seconds", type=int, help="web load: whole seconds per measured run")
+    p.add_argument("--web-warmup", type=int, help="web load: warm-up seconds per contender")
+    p.add_argument("--web-connections", type=int, help="web load: HTTP connections (all alike)")
+    p.add_argument(
+        "--web-groups",
+        type=lambda s: s.split(","),
+        help=f"web load groups (comma list; 'all'): {','.join(g.key for g in web.groups())}",
+    )
     p.add_argument("--child", help=argparse.SUPPRESS)  # internal: memory measurements
     p.add_argument("--url", help=argparse.SUPPRESS)
     p.add_argument("--contender", help=argparse.SUPPRESS)
@@ -66,10 +76,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "threads": [1, 8, 32],
         "only": cs.NAMES,
         "out": HERE / "results" / ("quick" if quick else ""),
+        # Web load: the same duration and connections for every contender;
+        # --quick serves one group for a second to show the machinery works.
+        # Five short rounds: a busy spell on a shared machine then spoils one
+        # round of a contender, not its median.
+        "web_rounds": 1 if quick else 5,
+        "web_seconds": 1 if quick else 3,
+        "web_warmup": 1,
+        "web_connections": 16,
+        "web_groups": ["flask_sync"] if quick else ["all"],
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
+    if "all" in args.web_groups:
+        args.web_groups = [g.key for g in web.groups()]
     # The naive pattern is ~10x slower per op and opens a socket per op: a tenth
     # of the operations keeps its share of the run and of ephemeral ports small.
     args.naive_ops = max(args.ops // 10, 20)
@@ -582,23 +603,17 @@ def memory(server: RedisServer, args: argparse.Namespace) -> dict[str, Any]:
     return {"idle_connection": idle, "after_load": per_contender, "threads": threads}
 
 
-# -- web load (slot) -----------------------------------------------------------
+# -- web load ------------------------------------------------------------------
 
 
-def web_load(server: RedisServer, args: argparse.Namespace) -> dict[str, Any]:
-    """Gunicorn/uvicorn load against the example apps: not measured yet.
-
-    Slot for issue 6's web-load part. It needs example_django/ and
-    example_flask/, written on other branches; when they land, drive them here
-    (4 sync workers, and 2 gthread workers x 8 threads; ours vs a naive view vs
-    flask-redis vs Django's RedisCache under uvicorn) and report requests/s,
-    p50/p99, connections at peak and connections opened per 10,000 requests.
-    """
-    return {
-        "measured": False,
-        "reason": "the example apps (example_django/, example_flask/) are not on this "
-        "branch yet; web load is a slot to fill once they land",
-    }
+def web_load(args: argparse.Namespace) -> dict[str, Any]:
+    """The examples and the alternatives under gunicorn/uvicorn (see benchmarks/web.py)."""
+    if args.no_web:
+        return {"measured": False, "reason": "skipped with --no-web"}
+    unknown = set(args.web_groups) - {g.key for g in web.groups()}
+    if unknown:
+        raise SystemExit(f"unknown web group(s) {sorted(unknown)}")
+    return web.web_load(args, log)
 
 
 # -- main ----------------------------------------------------------------------
@@ -650,7 +665,7 @@ def main(argv: list[str] | None = None) -> int:
         data["limits"] = limits(server, args)
         data["accessor"] = accessor(server, args)
         data["throughput"] = throughput(server, args)
-        data["web_load"] = web_load(server, args)
+        data["web_load"] = web_load(args)
     for name, reason in data["throughput"]["skipped"].items():
         data["contenders"][name]["skipped"] = reason
     data["meta"]["load_average_at_end"] = _loadavg()
@@ -660,6 +675,8 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "results.json").write_text(json.dumps(data, indent=2) + "\n")
     (args.out / "results.md").write_text(report.markdown(data))
     chart = report.chart(data, args.out / "throughput.png")
+    if report.web_chart(data, args.out / "web_load.png"):
+        log(f"wrote {args.out}/web_load.png")
     log(report.summary(data))
     log(f"wrote {args.out}/results.json, results.md" + (", throughput.png" if chart else ""))
     if not chart:
