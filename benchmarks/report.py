@@ -126,7 +126,7 @@ def web_targets(web: dict[str, Any]) -> list[dict[str, Any]]:
         results = group["results"]
         for name in results:
             ratio = _web_vs_ours(group, name)
-            if name != "ours" and ratio is not None and ratio > 1:
+            if not name.startswith("ours") and ratio is not None and ratio > 1:
                 faster.append(f"{key}: {name} +{(ratio - 1) * 100:.1f}%")
         if "ours" in results:
             per_10k = results["ours"]["connections_per_10k_requests"]

@@ -38,7 +38,7 @@ EXECUTOR_THREADS = min(32, (os.cpu_count() or 1) + 4)
 class Spec:
     """One contender in one group: how to serve it and what to call it."""
 
-    name: str  # ours, naive, flask_redis, builtin
+    name: str  # ours, ours_example, naive, flask_redis, builtin
     label: str
     tool: str  # gunicorn or uvicorn
     app: str
@@ -69,7 +69,11 @@ def groups() -> list[Group]:
 
     def flask() -> list[Spec]:
         return [
-            Spec("ours", "ours: example_flask /hits", "gunicorn", "example_flask:create_app()"),
+            Spec("ours", "ours: RedisPools (same bare app as the others)", "gunicorn",
+                 flask_alt, {"BENCH_CONTENDER": "ours"}),
+            # The example adds Flask-Session's per-request hooks: shown, not judged.
+            Spec("ours_example", "ours: example_flask /hits (with Flask-Session)", "gunicorn",
+                 "example_flask:create_app()"),
             Spec("naive", "new Redis.from_url per request", "gunicorn", flask_alt,
                  {"BENCH_CONTENDER": "naive"}),
             Spec("flask_redis", "flask-redis FlaskRedis", "gunicorn", flask_alt,

@@ -1,8 +1,10 @@
 """Flask apps for the web-load benchmark: ``gunicorn "benchmarks.apps.flask_app:create_app()"``.
 
-``BENCH_CONTENDER`` is ``naive`` (a new client per request, closed after it)
-or ``flask_redis`` (a ``FlaskRedis`` extension). ``/hits`` does what
-example_flask's does: ``INCR hits`` and answer ``{"hits", "pid"}``.
+``BENCH_CONTENDER`` is ``ours`` (a ``RedisPools`` extension), ``naive`` (a new
+client per request, closed after it) or ``flask_redis`` (a ``FlaskRedis``
+extension): the same bare app around each, so the figures compare the ways of
+reaching Redis. ``/hits`` does what example_flask's does: ``INCR hits`` and
+answer ``{"hits", "pid"}``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,17 @@ def create_app() -> Flask:
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     contender = os.environ.get("BENCH_CONTENDER", "")
     incr: Callable[[], int]
-    if contender == "naive":
+    if contender == "ours":
+        from redis_pool_integrations.flask import RedisPools
+
+        app.config["REDIS_URL"] = url
+        app.config["REDIS_MAX_CONNECTIONS"] = int(os.environ.get("REDIS_MAX_CONNECTIONS", "10"))
+        pools = RedisPools(app)
+
+        def incr() -> int:
+            return int(pools.get_redis().incr("hits"))
+
+    elif contender == "naive":
 
         def incr() -> int:
             client = redis.Redis.from_url(url)
@@ -39,7 +51,9 @@ def create_app() -> Flask:
             return int(store.incr("hits"))
 
     else:
-        raise ValueError(f"BENCH_CONTENDER must be 'naive' or 'flask_redis', got {contender!r}")
+        raise ValueError(
+            f"BENCH_CONTENDER must be 'ours', 'naive' or 'flask_redis', got {contender!r}"
+        )
 
     def hits() -> dict[str, int]:
         return {"hits": incr(), "pid": os.getpid()}
