@@ -20,7 +20,6 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -231,27 +230,6 @@ def rss_mib(pids: list[int]) -> list[float]:
     return out
 
 
-@contextlib.contextmanager
-def peak_clients(probe: redis.Redis, own: int) -> Iterator[list[int]]:
-    """Sample ``INFO clients`` every 10 ms in a thread; ``peak[0]`` excludes ``own`` clients."""
-    peak = [0]
-    stop = threading.Event()
-
-    def watch() -> None:
-        while True:
-            peak[0] = max(peak[0], int(probe.info("clients")["connected_clients"]) - own)
-            if stop.wait(0.01):
-                return
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        yield peak
-    finally:
-        stop.set()
-        watcher.join()
-
-
 @dataclass
 class Served:
     """A running contender: its app server, its own redis-server and a probe client."""
@@ -270,6 +248,10 @@ class Served:
 
     def received(self) -> int:
         return int(self.probe.info("stats")["total_connections_received"])
+
+    def clients_now(self) -> int:
+        """Clients at this contender's server, without the probe and the admin."""
+        return int(self.probe.info("clients")["connected_clients"]) - self.own_clients
 
 
 def start(spec: Spec, group: Group, workdir: Path, max_connections: int) -> Served:
@@ -327,7 +309,7 @@ def measure_group(
             k = r % len(served)
             for s in served[k:] + served[:k]:
                 before = s.received()
-                with peak_clients(s.probe, s.own_clients) as peak:
+                with s.redis.watch_peak_clients(s.clients_now, interval=0.01) as peak:
                     run = load(s.url(), seconds, connections)
                 run["connections_opened"] = s.received() - before
                 run["peak_connections"] = peak[0]

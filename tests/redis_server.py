@@ -142,14 +142,23 @@ class RedisServer:
         )
 
     @contextlib.contextmanager
-    def watch_peak_clients(self) -> Iterator[list[int]]:
-        """Sample the client count in a thread; ``peak[0]`` is the highest seen."""
+    def watch_peak_clients(
+        self, count: Callable[[], int] | None = None, interval: float = 0.0
+    ) -> Iterator[list[int]]:
+        """Sample the client count in a thread; ``peak[0]`` is the highest seen.
+
+        ``count`` defaults to :meth:`client_count` (CLIENT LIST without the
+        admin); ``interval`` is the pause between samples.
+        """
+        sample = count or self.client_count
         peak = [0]
         stop = threading.Event()
 
         def watch() -> None:
-            while not stop.is_set():
-                peak[0] = max(peak[0], self.client_count())
+            while True:
+                peak[0] = max(peak[0], sample())
+                if stop.wait(interval):
+                    return
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
@@ -158,7 +167,7 @@ class RedisServer:
         finally:
             stop.set()
             watcher.join()
-            peak[0] = max(peak[0], self.client_count())
+            peak[0] = max(peak[0], sample())
 
     def total_connections_received(self) -> int:
         return int(self.admin().info("stats")["total_connections_received"])
