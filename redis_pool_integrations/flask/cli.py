@@ -7,23 +7,13 @@ import json
 import click
 from flask.cli import AppGroup
 
+from .._report import stats_table
 from .extension import RedisPools
 
 __all__ = ["redis_pools_cli"]
 
 # Stateless: every call looks up the current app's pools.
 _pools = RedisPools()
-
-_COLUMNS = (
-    ("ALIAS", "alias"),
-    ("URL", "url"),
-    ("MAX", "max_connections"),
-    ("BUILT", "built"),
-    ("CREATED", "created_connections"),
-    ("IN_USE", "in_use_connections"),
-    ("IDLE", "idle_connections"),
-    ("EXHAUSTED", "exhausted"),
-)
 
 
 @click.group("redis-pools", cls=AppGroup)
@@ -39,21 +29,18 @@ def stats_command(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(stats, indent=2, sort_keys=True))
         return
-    rows = [[title for title, _ in _COLUMNS]]
-    for alias, numbers in stats.items():
-        values = {"alias": alias, **numbers}
-        rows.append([str(values[key]) for _, key in _COLUMNS])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
-    for row in rows:
-        click.echo(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
+    click.echo(stats_table(stats))
 
 
 @redis_pools_cli.command("ping")
-def ping_command() -> None:
-    """PING every alias; exit with status 1 when any fails."""
-    results = _pools.ping()
+@click.option("--timeout", default=2.0, show_default=True, help="Seconds to wait for each PING.")
+def ping_command(timeout: float) -> None:
+    """PING every alias on a one-off connection; exit with status 1 when any fails.
+
+    Like ``manage.py redis_pools --ping``: no retries, at most ``--timeout``
+    seconds per alias, and this process's pools are not built.
+    """
+    results = _pools.get_registry().ping(timeout=timeout)
     for alias, error in results.items():
         if error is None:
             click.echo(f"{alias}: ok")

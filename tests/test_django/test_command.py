@@ -34,8 +34,18 @@ def test_table_shows_one_row_per_alias_with_redacted_url(
     }
     get_redis().ping()
     lines = run().splitlines()
-    assert lines[0].split() == ["alias", "url", "max", "created", "in", "use", "idle", "pid"]
-    assert lines[1].split()[:6] == ["default", redis_server.url, "3", "1", "0", "1"]
+    assert lines[0].split() == [
+        "alias",
+        "url",
+        "max",
+        "built",
+        "created",
+        "in_use",
+        "idle",
+        "exhausted",
+        "pid",
+    ]
+    assert lines[1].split()[:8] == ["default", redis_server.url, "3", "True", "1", "0", "1", "0"]
     assert lines[2].split()[:3] == ["sessions", url.replace("pw-123", "***"), "50"]
     assert "pw-123" not in "\n".join(lines)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 
 from redis_pool_integrations.flask import RedisPools
@@ -39,19 +40,20 @@ def test_stats_prints_a_table_without_passwords(
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split() == [
-        "ALIAS",
-        "URL",
-        "MAX",
-        "BUILT",
-        "CREATED",
-        "IN_USE",
-        "IDLE",
-        "EXHAUSTED",
+        "alias",
+        "url",
+        "max",
+        "built",
+        "created",
+        "in_use",
+        "idle",
+        "exhausted",
+        "pid",
     ]
     rows = {line.split()[0]: line.split()[1:] for line in lines[1:]}
     url = f"redis://:***@127.0.0.1:{server.port}/0"
-    assert rows["default"] == [url, "50", "True", "1", "0", "1", "0"]
-    assert rows["cache"][2:] == ["False", "0", "0", "0", "0"]
+    assert rows["default"] == [url, "50", "True", "1", "0", "1", "0", str(os.getpid())]
+    assert rows["cache"][2:7] == ["False", "0", "0", "0", "0"]
     assert PASSWORD not in result.output
 
 
@@ -96,3 +98,14 @@ def test_ping_reports_a_wrong_password_without_printing_it(
     assert result.exit_code == 1
     assert "default: FAILED (AuthenticationError" in result.output
     assert PASSWORD not in result.output
+
+
+def test_ping_uses_a_one_off_connection_and_builds_no_pool(
+    make_app: MakeApp, redis_server: RedisServer
+) -> None:
+    ext = RedisPools()
+    app = make_app({"REDIS_URL": redis_server.url}, ext=ext)
+    result = app.test_cli_runner().invoke(args=["redis-pools", "ping", "--timeout", "1"])
+    assert result.exit_code == 0, result.output
+    assert ext.get_registry(app).stats()["default"]["built"] is False
+    redis_server.wait_for_clients(0)

@@ -7,27 +7,19 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ...._report import stats_table
 from ....errors import PoolConfigError
 from ....registry import registry
 from ... import conf
-
-COLUMNS = (
-    ("alias", "alias"),
-    ("url", "url"),
-    ("max", "max_connections"),
-    ("created", "created_connections"),
-    ("in use", "in_use_connections"),
-    ("idle", "idle_connections"),
-    ("pid", "pid"),
-)
 
 
 class Command(BaseCommand):
     """List this process's pools; with ``--ping``, raise CommandError when an alias fails."""
 
     help = (
-        "Show each REDIS_POOLS alias of this process (redacted URL, max, created, in use, "
-        "idle, pid). --ping pings every alias and exits non-zero when one fails."
+        "Show each REDIS_POOLS alias of this process (redacted URL, max, built, created, "
+        "in use, idle, exhausted, pid). --ping pings every alias and exits non-zero when "
+        "one fails."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -56,22 +48,9 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(rows, indent=2, sort_keys=True))
         else:
-            self.stdout.write(self._table(rows, options["ping"]))
+            self.stdout.write(stats_table(rows, [("ping", "ping")] if options["ping"] else ()))
         if failed:
             raise CommandError(
                 f"{len(failed)} of {len(rows)} alias(es) did not answer PING: "
                 + ", ".join(repr(a) for a in failed)
             )
-
-    @staticmethod
-    def _table(rows: dict[str, dict[str, Any]], ping: bool) -> str:
-        columns = [*COLUMNS, ("ping", "ping")] if ping else list(COLUMNS)
-        lines = [[title for title, _ in columns]]
-        for alias, row in rows.items():
-            values = {"alias": alias, **row}
-            lines.append([str(values[key]) for _, key in columns])
-        widths = [max(len(line[i]) for line in lines) for i in range(len(columns))]
-        return "\n".join(
-            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-            for line in lines
-        )
