@@ -25,7 +25,6 @@ WSGI = {
     "flask": ["example_flask:create_app()"],
     "django": ["example_django.wsgi"],
 }
-UWSGI_MODULE = {"flask": "example_flask.wsgi:app", "django": "example_django.wsgi:application"}
 FRAMEWORKS = sorted(WSGI)
 # Generous: tells "answered at once" from "hung on a dead server"; not a speed target.
 NO_HANG = 5.0
@@ -109,22 +108,35 @@ def test_max_requests_recycling_leaves_no_connections_behind(
     shutil.which("uwsgi", path=str(BIN)) is None,
     reason="uWSGI is not installed: it could not be built on this machine (see the make output)",
 )
+@pytest.mark.parametrize("osafterfork", [False, True], ids=["default", "py-call-osafterfork"])
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_uwsgi_without_fork_hooks_relies_on_the_pid_check(
-    framework: str, redis_server: RedisServer, tmp_path: Path
+def test_uwsgi_workers_reset_with_or_without_python_fork_hooks(
+    framework: str, osafterfork: bool, redis_server: RedisServer, tmp_path: Path
 ) -> None:
     # uWSGI's default: the master loads the app, then forks in C without
-    # running Python's fork hooks (no --py-call-osafterfork, no lazy-apps).
-    env = app_env(redis_server.url, REDIS_PING_AT_STARTUP="1")
-    args = ["--master", "--processes", "3", "--module", UWSGI_MODULE[framework], "--need-app"]
+    # running Python's fork hooks (no --py-call-osafterfork, no lazy-apps):
+    # only the PID check can notice. With the option, the hooks run too.
+    env = app_env(redis_server.url, REDIS_PING_AT_STARTUP="1", PROBE_FRAMEWORK=framework)
+    args = ["--master", "--processes", "3", "--module", "tests.uwsgi_probe:application"]
+    args += ["--need-app", *(["--py-call-osafterfork"] if osafterfork else [])]
     with app_server("uwsgi", args, env, tmp_path / "uwsgi.log") as server:
         seen = whoami_by_pid(server, 12, 3)
         startup = server.request("/whoami")[1]["startup"]
         ids = [cid for ids in seen.values() for cid in ids]
         assert len(ids) == len(set(ids)), seen
         assert startup["client_id"] not in ids
+        hook_ran: dict[int, bool] = {}
+
+        def probe() -> bool:
+            body = server.request("/forkhook")[1]
+            hook_ran[body["pid"]] = body["hook_ran"]
+            return len(hook_ran) >= 3
+
+        wait_until(probe, 30, "every worker's /forkhook")
+        # Without the option no Python fork hook ran, so the PID check alone reset.
+        assert set(hook_ran.values()) == {osafterfork}, hook_ran
         pools = server.request("/pools")[1]["pools"]
-        assert pools["default"]["resets"] == 1  # noticed by the PID check alone
+        assert pools["default"]["resets"] == 1
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
