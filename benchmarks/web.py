@@ -26,7 +26,7 @@ from typing import Any
 
 import redis
 
-from tests.appserver import BIN, AppServer, app_env
+from tests.appserver import AppServer, app_env, server_argv
 from tests.redis_server import RedisServer, free_port
 
 #: Threads in the default executor sync_to_async(thread_sensitive=False) runs in.
@@ -257,15 +257,10 @@ class Served:
 def start(spec: Spec, group: Group, workdir: Path, max_connections: int) -> Served:
     server = RedisServer(workdir / f"redis-{spec.name}", "--maxclients", "4000").start()
     port = free_port()
-    if spec.tool == "gunicorn":
-        # gunicorn >= 25 opens a control socket, one default path for every
-        # instance; each gets its own (short: unix socket paths are limited).
-        ctl = workdir / f"{group.key[:8]}-{spec.name[:5]}.ctl"
-        argv = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--control-socket", str(ctl)]
-    else:
-        argv = [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port)]
-        argv += ["--no-access-log", "--log-level", "warning"]
-    argv += [*group.server_args, spec.app]
+    args = [*group.server_args, spec.app]
+    if spec.tool == "uvicorn":
+        args = ["--no-access-log", "--log-level", "warning", *args]
+    argv = server_argv(spec.tool, port, args, workdir)
     probe = redis.Redis.from_url(server.url, single_connection_client=True)
     base = int(probe.info("stats")["total_connections_received"])
     own_clients = int(probe.info("clients")["connected_clients"])

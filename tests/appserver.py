@@ -87,24 +87,34 @@ def app_env(redis_url: str, max_connections: int = 10, **extra: str) -> dict[str
     return env
 
 
+def server_argv(tool: str, port: int, args: Sequence[str], ctl_dir: Path) -> list[str]:
+    """The command line of ``tool`` (gunicorn, uvicorn, uwsgi) from the venv on ``port``."""
+    if tool == "gunicorn":
+        # gunicorn >= 25 opens a control socket, by default one path shared by
+        # every instance; give each its own (short: unix socket paths are limited).
+        ctl = ctl_dir / f"g{port}.ctl"
+        return [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--control-socket",
+            str(ctl),
+            *args,
+        ]
+    if tool == "uvicorn":
+        return [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), *args]
+    if tool == "uwsgi":
+        return [str(BIN / "uwsgi"), "--http-socket", f"127.0.0.1:{port}", *args]
+    raise ValueError(tool)
+
+
 @contextlib.contextmanager
 def app_server(
     tool: str, args: Sequence[str], env: dict[str, str], log: Path, *, ready_path: str = "/pools"
 ) -> Iterator[AppServer]:
     """Start ``tool`` (gunicorn, uvicorn, uwsgi) from the venv on a free port."""
     port = free_port()
-    if tool == "gunicorn":
-        # gunicorn >= 25 opens a control socket, by default one path shared by
-        # every instance; give each its own (short: unix socket paths are limited).
-        ctl = Path(tempfile.mkdtemp(prefix="gctl")) / "g.ctl"
-        argv = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--control-socket", str(ctl)]
-        argv += args
-    elif tool == "uvicorn":
-        argv = [str(BIN / "uvicorn"), "--host", "127.0.0.1", "--port", str(port), *args]
-    elif tool == "uwsgi":
-        argv = [str(BIN / "uwsgi"), "--http-socket", f"127.0.0.1:{port}", *args]
-    else:
-        raise ValueError(tool)
+    argv = server_argv(tool, port, args, Path(tempfile.mkdtemp(prefix="gctl")))
     server = AppServer(argv, port, env, log)
     try:
         server.wait_ready(ready_path)

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from redis_pool_integrations._report import STATS_COLUMNS
 from redis_pool_integrations.django import get_redis
 
 from ..redis_server import RedisServer
@@ -34,17 +35,7 @@ def test_table_shows_one_row_per_alias_with_redacted_url(
     }
     get_redis().ping()
     lines = run().splitlines()
-    assert lines[0].split() == [
-        "alias",
-        "url",
-        "max",
-        "built",
-        "created",
-        "in_use",
-        "idle",
-        "exhausted",
-        "pid",
-    ]
+    assert lines[0].split() == [title for title, _ in STATS_COLUMNS]
     assert lines[1].split()[:8] == ["default", redis_server.url, "3", "True", "1", "0", "1", "0"]
     assert lines[2].split()[:3] == ["sessions", url.replace("pw-123", "***"), "50"]
     assert "pw-123" not in "\n".join(lines)

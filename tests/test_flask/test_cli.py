@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Callable
 
+from redis_pool_integrations._report import STATS_COLUMNS
 from redis_pool_integrations.flask import RedisPools
 
 from ..redis_server import RedisServer
@@ -39,17 +40,7 @@ def test_stats_prints_a_table_without_passwords(
     result = app.test_cli_runner().invoke(args=["redis-pools", "stats"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split() == [
-        "alias",
-        "url",
-        "max",
-        "built",
-        "created",
-        "in_use",
-        "idle",
-        "exhausted",
-        "pid",
-    ]
+    assert lines[0].split() == [title for title, _ in STATS_COLUMNS]
     rows = {line.split()[0]: line.split()[1:] for line in lines[1:]}
     url = f"redis://:***@127.0.0.1:{server.port}/0"
     assert rows["default"] == [url, "50", "True", "1", "0", "1", "0", str(os.getpid())]
