@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import time
 
-import redis
 from asgiref.sync import sync_to_async
-from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 
-from redis_pool_integrations import RedisPoolError, redact_url, registry
-from redis_pool_integrations.django import get_redis
+from redis_pool_integrations import RedisPoolError, registry
+from redis_pool_integrations.django import conf, get_redis
 
 from .startup import STARTUP
 
@@ -24,20 +22,19 @@ def hits(request: HttpRequest) -> JsonResponse:
 
 def pools(request: HttpRequest) -> JsonResponse:
     """This worker process's pool stats (URLs redacted)."""
-    get_redis()  # loads REDIS_POOLS if no request has yet in this process
+    conf.pool_settings()  # reads REDIS_POOLS if no request has yet; builds no pool
     return JsonResponse({"pid": os.getpid(), "pools": registry.stats()})
 
 
 def health(request: HttpRequest) -> JsonResponse:
     """200 when every alias answers PING, else 503 naming the aliases that failed."""
-    failed: dict[str, str] = {}
-    for alias in settings.REDIS_POOLS:
-        try:
-            get_redis(alias).ping()
-        except (redis.RedisError, RedisPoolError) as exc:
-            # Caught, not left to Django's 500 page: a load balancer needs a fast 503.
-            # Redis error texts can carry the address, never the password; redact anyway.
-            failed[alias] = f"{type(exc).__name__}: {redact_url(str(exc))}"
+    # Errors are caught, not left to Django's 500 page: a load balancer needs a
+    # fast 503. Neither the settings error nor a PING error carries a password.
+    try:
+        conf.pool_settings()
+    except RedisPoolError as exc:
+        return JsonResponse({"ok": False, "error": str(exc)}, status=503)
+    failed = {alias: error for alias, error in registry.ping().items() if error}
     if failed:
         return JsonResponse({"ok": False, "failed": failed}, status=503)
     return JsonResponse({"ok": True})

@@ -94,7 +94,7 @@ class PoolRegistry:
         next use; unchanged aliases keep their pool and connections.
         """
         settings = _as_settings(config)
-        self._check_pid()
+        self.reset_after_fork()
         with self._lock:
             stale = [
                 alias
@@ -126,6 +126,7 @@ class PoolRegistry:
         a dict lookup. Its pool is shared, so ``close()`` on the client does
         not close the pool.
         """
+        # reset_after_fork() inlined: this is the per-request hot path.
         if self._pid != os.getpid():
             self._reset(os.getpid())
         client = self._clients.get(alias)
@@ -180,10 +181,6 @@ class PoolRegistry:
 
     # -- fork ----------------------------------------------------------------
 
-    def _check_pid(self) -> None:
-        if self._pid != os.getpid():
-            self._reset(os.getpid())
-
     def reset_after_fork(self) -> None:
         """Forget the pools a parent process built; call in a freshly forked child.
 
@@ -222,14 +219,14 @@ class PoolRegistry:
         Only pools built in this process are touched; the next use builds a
         new pool.
         """
-        self._check_pid()
+        self.reset_after_fork()
         with self._lock:
             dropped = self._drop([alias])
         self._disconnect(dropped)
 
     def close_all(self) -> None:
         """Close every pool built in this process (see :meth:`close`)."""
-        self._check_pid()
+        self.reset_after_fork()
         with self._lock:
             dropped = self._drop(list(self._pools))
         self._disconnect(dropped)
@@ -301,7 +298,7 @@ class PoolRegistry:
         ``idle_connections``, ``exhausted`` (callers that timed out waiting),
         ``resets`` (forks this registry noticed) and ``parser``.
         """
-        self._check_pid()
+        self.reset_after_fork()
         pools = dict(self._pools)
         result: dict[str, dict[str, Any]] = {}
         for alias, settings in self._settings.items():
