@@ -146,12 +146,12 @@ def _ours(url: str) -> Contender:
     import redis_pool_integrations
     from redis_pool_integrations import get_redis
 
-    redis_pool_integrations.registry.configure({"default": {"url": url}})
+    redis_pool_integrations.default_registry.configure({"default": {"url": url}})
     return Contender(
         "ours",
         get=lambda key: get_redis().get(key),
         set=lambda key, value: get_redis().set(key, value),
-        close=redis_pool_integrations.registry.close_all,
+        close=redis_pool_integrations.default_registry.close_all,
     )
 
 

@@ -335,7 +335,7 @@ def accessor(server: RedisServer, args: argparse.Namespace) -> dict[str, Any]:
     from redis_pool_integrations import SharedConnectionPool, get_redis
 
     log("accessor: get_redis().get(k) vs a module-global client, 1 thread")
-    reg = redis_pool_integrations.registry
+    reg = redis_pool_integrations.default_registry
     reg.configure({"default": {"url": server.url}})
     GLOBAL_SHARED = redis.Redis(connection_pool=SharedConnectionPool.from_settings(reg.settings()))
     GLOBAL_BLOCKING = redis.Redis(
@@ -374,7 +374,7 @@ def accessor(server: RedisServer, args: argparse.Namespace) -> dict[str, Any]:
     namespace = {"get_redis": get_redis, "reg": reg, "table": table, "client": client}
     statements = {
         "get_redis()": "get_redis()",
-        "registry.get_redis()": "reg.get_redis()",
+        "default_registry.get_redis()": "reg.get_redis()",
         "dict lookup": "table['default']",
         "global name": "client",
     }

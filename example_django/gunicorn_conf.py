@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from redis_pool_integrations import registry
+from redis_pool_integrations import default_registry
 
 bind = "127.0.0.1:8000"
 workers = 3
@@ -23,4 +23,4 @@ def worker_exit(server: Any, worker: Any) -> None:
     gunicorn's sync and gthread workers also run atexit handlers (which close
     the pools) on a graceful exit; the hook says so explicitly and runs first.
     """
-    registry.close_all()
+    default_registry.close_all()

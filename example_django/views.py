@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 
-from redis_pool_integrations import RedisPoolError, registry
+from redis_pool_integrations import RedisPoolError, default_registry
 from redis_pool_integrations.django import conf, get_redis
 
 from .startup import STARTUP
@@ -23,7 +23,7 @@ def hits(request: HttpRequest) -> JsonResponse:
 def pools(request: HttpRequest) -> JsonResponse:
     """This worker process's pool stats (URLs redacted)."""
     conf.pool_settings()  # reads REDIS_POOLS if no request has yet; builds no pool
-    return JsonResponse({"pid": os.getpid(), "pools": registry.stats()})
+    return JsonResponse({"pid": os.getpid(), "pools": default_registry.stats()})
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -34,7 +34,7 @@ def health(request: HttpRequest) -> JsonResponse:
         conf.pool_settings()
     except RedisPoolError as exc:
         return JsonResponse({"ok": False, "error": str(exc)}, status=503)
-    failed = {alias: error for alias, error in registry.ping().items() if error}
+    failed = {alias: error for alias, error in default_registry.ping().items() if error}
     if failed:
         return JsonResponse({"ok": False, "failed": failed}, status=503)
     return JsonResponse({"ok": True})

@@ -6,13 +6,37 @@ and ``redis_pool_integrations.flask`` translate framework settings into it.
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+
 from .client import LazyRedis
 from .config import PoolSettings, Problem, parse_config, redact_url, validate
+from .constants import DEFAULT_ALIAS, PING_TIMEOUT
 from .errors import PoolConfigError, PoolExhaustedError, PoolNotFoundError, RedisPoolError
 from .pool import SharedConnectionPool, default_retry
-from .registry import PoolRegistry, get_pool, get_redis, registry
+
+# The instance is called default_registry so that `redis_pool_integrations.registry`
+# stays the submodule (the import below binds it as an attribute of this package).
+from .registry import PoolRegistry, default_registry, get_pool, get_redis
+
+#: The name this package is installed under (its distribution on the package index).
+DISTRIBUTION = "redis-pool-integrations"
+
+
+def _installed_version(distribution: str = DISTRIBUTION) -> str:
+    # A source checkout that was never installed has no metadata: say so
+    # instead of failing the import.
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+#: The installed version, read from the package metadata ("0+unknown" when not installed).
+__version__ = _installed_version()
 
 __all__ = [
+    "DEFAULT_ALIAS",
+    "PING_TIMEOUT",
     "LazyRedis",
     "PoolConfigError",
     "PoolExhaustedError",
@@ -22,11 +46,12 @@ __all__ = [
     "Problem",
     "RedisPoolError",
     "SharedConnectionPool",
+    "__version__",
+    "default_registry",
     "default_retry",
     "get_pool",
     "get_redis",
     "parse_config",
     "redact_url",
-    "registry",
     "validate",
 ]

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
+from .constants import DEFAULT_ALIAS
+
 if TYPE_CHECKING:
     from .registry import PoolRegistry
 
@@ -42,7 +44,7 @@ class LazyRedis(redis.Redis):
     is not configured.
     """
 
-    def __init__(self, registry: PoolRegistry, alias: str = "default") -> None:
+    def __init__(self, registry: PoolRegistry, alias: str = DEFAULT_ALIAS) -> None:
         settings = registry.settings(alias)  # raises PoolNotFoundError early
         self._registry = registry
         self._alias = alias

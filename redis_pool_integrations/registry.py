@@ -15,12 +15,14 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from ._report import ping_timeout
 from .client import LazyRedis
 from .config import PoolSettings, parse_config, redact_error
+from .constants import DEFAULT_ALIAS
 from .errors import PoolNotFoundError
 from .pool import SharedConnectionPool
 
-__all__ = ["PoolRegistry", "get_pool", "get_redis", "registry"]
+__all__ = ["PoolRegistry", "default_registry", "get_pool", "get_redis"]
 
 logger = logging.getLogger("redis_pool_integrations")
 
@@ -110,7 +112,7 @@ class PoolRegistry:
         """The configured aliases, in configuration order."""
         return tuple(self._settings)
 
-    def settings(self, alias: str = "default") -> PoolSettings:
+    def settings(self, alias: str = DEFAULT_ALIAS) -> PoolSettings:
         """The validated settings of ``alias``; raises PoolNotFoundError."""
         try:
             return self._settings[alias]
@@ -119,7 +121,7 @@ class PoolRegistry:
 
     # -- access --------------------------------------------------------------
 
-    def get_redis(self, alias: str = "default") -> redis.Redis:
+    def get_redis(self, alias: str = DEFAULT_ALIAS) -> redis.Redis:
         """The shared client of ``alias`` in this process, built on first use.
 
         The client is cached: calling this per request costs a PID check and
@@ -134,7 +136,7 @@ class PoolRegistry:
             client = self._build(alias)[1]
         return client
 
-    def get_pool(self, alias: str = "default") -> SharedConnectionPool:
+    def get_pool(self, alias: str = DEFAULT_ALIAS) -> SharedConnectionPool:
         """The shared connection pool of ``alias`` in this process, built on first use."""
         if self._pid != os.getpid():
             self._reset(os.getpid())
@@ -143,7 +145,7 @@ class PoolRegistry:
             pool = self._build(alias)[0]
         return pool
 
-    def lazy_redis(self, alias: str = "default") -> LazyRedis:
+    def lazy_redis(self, alias: str = DEFAULT_ALIAS) -> LazyRedis:
         """A client that resolves ``alias``'s pool from this registry on every command.
 
         For code that keeps a client from before a fork, such as extensions
@@ -213,7 +215,7 @@ class PoolRegistry:
 
     # -- close ---------------------------------------------------------------
 
-    def close(self, alias: str = "default") -> None:
+    def close(self, alias: str = DEFAULT_ALIAS) -> None:
         """Disconnect every connection (idle and in use) of ``alias``'s pool and drop it.
 
         Only pools built in this process are touched; the next use builds a
@@ -272,8 +274,11 @@ class PoolRegistry:
         test). With ``timeout=N`` it uses a one-off connection without
         retries that waits at most N seconds and builds no pool (for deploy
         checks and command-line tools). Raises PoolNotFoundError for an
-        unknown alias.
+        unknown alias and ValueError for a ``timeout`` that is not a number
+        of seconds > 0 (0, negative, NaN), before any network I/O.
         """
+        if timeout is not None:
+            timeout = ping_timeout(timeout)
         results: dict[str, str | None] = {}
         for alias in self.aliases if aliases is None else aliases:
             settings = self.settings(alias)
@@ -363,14 +368,15 @@ def _parser_name() -> str:
 
 
 #: The process-wide default registry; the Django integration configures it.
-registry = PoolRegistry()
+#: (Named so that it does not shadow this module, ``redis_pool_integrations.registry``.)
+default_registry = PoolRegistry()
 
 
-def get_redis(alias: str = "default") -> redis.Redis:
-    """The shared client of ``alias`` from the default :data:`registry`."""
-    return registry.get_redis(alias)
+def get_redis(alias: str = DEFAULT_ALIAS) -> redis.Redis:
+    """The shared client of ``alias`` from :data:`default_registry`."""
+    return default_registry.get_redis(alias)
 
 
-def get_pool(alias: str = "default") -> SharedConnectionPool:
-    """The shared pool of ``alias`` from the default :data:`registry`."""
-    return registry.get_pool(alias)
+def get_pool(alias: str = DEFAULT_ALIAS) -> SharedConnectionPool:
+    """The shared pool of ``alias`` from :data:`default_registry`."""
+    return default_registry.get_pool(alias)

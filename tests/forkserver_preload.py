@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from redis_pool_integrations import registry
+from redis_pool_integrations import default_registry
 
-registry.configure({"default": {"url": os.environ["SCENARIO_REDIS_URL"]}})
-CLIENT_ID_AT_IMPORT = int(registry.get_redis().client_id())
+default_registry.configure({"default": {"url": os.environ["SCENARIO_REDIS_URL"]}})
+CLIENT_ID_AT_IMPORT = int(default_registry.get_redis().client_id())

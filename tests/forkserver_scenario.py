@@ -9,23 +9,23 @@ from typing import Any
 
 
 def child(results: Any) -> None:
-    from redis_pool_integrations import registry
+    from redis_pool_integrations import default_registry
     from tests import forkserver_preload
 
     results.put(
         {
             "pid": os.getpid(),
-            "client_id": int(registry.get_redis().client_id()),
+            "client_id": int(default_registry.get_redis().client_id()),
             "forkserver_client_id": forkserver_preload.CLIENT_ID_AT_IMPORT,
         }
     )
 
 
 def main() -> None:
-    from redis_pool_integrations import registry
+    from redis_pool_integrations import default_registry
 
-    registry.configure({"default": {"url": os.environ["SCENARIO_REDIS_URL"]}})
-    parent_id = int(registry.get_redis().client_id())
+    default_registry.configure({"default": {"url": os.environ["SCENARIO_REDIS_URL"]}})
+    parent_id = int(default_registry.get_redis().client_id())
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["tests.forkserver_preload"])
     results = ctx.Queue()

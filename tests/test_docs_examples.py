@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from redis_pool_integrations import registry
+from redis_pool_integrations import default_registry
 from redis_pool_integrations.config import CODES
 
 from .redis_server import RedisServer
@@ -88,9 +88,9 @@ def test_django_quickstart_puts_views_cache_and_sessions_on_one_pool(
             response = SessionMiddleware(views.visits)(requests.get("/visits"))
             assert json.loads(response.content) == {"visits": 1}
             assert "sessionid" in response.cookies
-            stats = registry.stats()["default"]
+            stats = default_registry.stats()["default"]
         finally:
-            registry.close_all()
+            default_registry.close_all()
 
     # The counter, the cache entry and the session all went through one
     # connection of the one "default" pool: counted at the server.
@@ -111,12 +111,12 @@ def test_django_lazy_client_builds_no_pool_until_used(redis_server: RedisServer)
     with override_settings(REDIS_POOLS={"default": {"URL": redis_server.url}}):
         try:
             client = lazy_redis("default")
-            assert registry.stats()["default"]["built"] is False
+            assert default_registry.stats()["default"]["built"] is False
             assert redis_server.client_count() == 0
             assert client.ping() is True
-            assert registry.stats()["default"]["created_connections"] == 1
+            assert default_registry.stats()["default"]["created_connections"] == 1
         finally:
-            registry.close_all()
+            default_registry.close_all()
     redis_server.wait_for_clients(0)
 
 
@@ -138,7 +138,7 @@ def test_flask_quickstart_serves_hits_on_one_pool_and_the_cli_works(
         result = app.test_cli_runner().invoke(args=["redis-pools", "stats", "--json"])
         assert json.loads(result.output)["default"]["created_connections"] == 1
     finally:
-        example.redis_pools.get_registry(app).close_all()
+        example.redis_pools.get_registry(app=app).close_all()
 
     # The shared pool's one connection, and the CLI ping's one-off connection.
     assert redis_server.total_connections_received() - before == 2

@@ -132,20 +132,20 @@ def test_reset_after_fork_is_an_idempotent_worker_init_hook(
 
 
 def _mp_child(_: int) -> tuple[int, int, int]:
-    from redis_pool_integrations import registry
+    from redis_pool_integrations import default_registry
 
-    stats = registry.stats()["default"]
-    return os.getpid(), int(registry.get_redis().client_id()), int(stats["resets"])
+    stats = default_registry.stats()["default"]
+    return os.getpid(), int(default_registry.get_redis().client_id()), int(stats["resets"])
 
 
 def test_multiprocessing_fork_children_each_use_their_own_connections(
     redis_server: RedisServer,
 ) -> None:
-    from redis_pool_integrations import registry
+    from redis_pool_integrations import default_registry
 
-    registry.configure({"default": {"url": redis_server.url}})
+    default_registry.configure({"default": {"url": redis_server.url}})
     try:
-        parent_id = registry.get_redis().client_id()
+        parent_id = default_registry.get_redis().client_id()
         with multiprocessing.get_context("fork").Pool(3) as pool:
             results = pool.map(_mp_child, range(12), chunksize=1)
         pids = {pid for pid, _, _ in results}
@@ -155,10 +155,10 @@ def test_multiprocessing_fork_children_each_use_their_own_connections(
         assert len(child_ids) == len(pids)  # no two processes share a server-side client
         assert parent_id not in child_ids
         assert all(resets == 1 for _, _, resets in results)
-        assert registry.get_redis().client_id() == parent_id
+        assert default_registry.get_redis().client_id() == parent_id
         redis_server.wait_for_clients(1)
     finally:
-        registry.configure({})
+        default_registry.configure({})
 
 
 def test_forkserver_children_of_a_preloaded_app_each_use_their_own_connections(

@@ -314,9 +314,9 @@ def test_pools_are_closed_at_interpreter_exit(redis_server: RedisServer) -> None
     script = (
         "import logging, sys\n"
         "logging.basicConfig(level=logging.DEBUG, stream=sys.stdout)\n"
-        "from redis_pool_integrations import registry\n"
-        f"registry.configure({{'default': {{'url': {redis_server.url!r}}}}})\n"
-        "registry.get_redis().ping()\n"
+        "from redis_pool_integrations import default_registry\n"
+        f"default_registry.configure({{'default': {{'url': {redis_server.url!r}}}}})\n"
+        "default_registry.get_redis().ping()\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert "closed pool 'default'" in out.stdout

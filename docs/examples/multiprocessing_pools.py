@@ -15,17 +15,17 @@ import os
 import sys
 from typing import Any
 
-from redis_pool_integrations import registry
+from redis_pool_integrations import default_registry
 
 
 def init_worker(config: dict[str, Any]) -> None:
     # Runs once in each worker process, before its first task.
-    registry.configure(config)
+    default_registry.configure(config)
 
 
 def task(_: int) -> int:
     # The first call in a worker builds that worker's pool; later calls reuse it.
-    registry.get_redis().incr("mp:hits")
+    default_registry.get_redis().incr("mp:hits")
     return os.getpid()
 
 

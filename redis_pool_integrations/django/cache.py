@@ -22,6 +22,7 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import cached_property
 
+from ..constants import DEFAULT_ALIAS
 from . import conf
 
 __all__ = ["CACHE_OPTIONS", "RedisPoolCache", "RedisPoolCacheClient"]
@@ -65,7 +66,7 @@ class RedisPoolCache(RedisCache):
                 f"RedisPoolCache: LOCATION must be one alias of REDIS_POOLS, got {server!r}. "
                 "Set it to a single alias such as 'default'."
             )
-        self._servers = [server or "default"]
+        self._servers = [server or DEFAULT_ALIAS]
         self._cache_options: dict[str, Any] = dict(params.get("OPTIONS", {}))
 
     @cached_property

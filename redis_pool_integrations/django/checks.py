@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core import checks
 
 from ..config import CODES, Problem, validate
+from ..constants import DEFAULT_ALIAS, PING_TIMEOUT
 from . import conf
 from .cache import CACHE_OPTIONS
 
@@ -23,8 +24,6 @@ __all__ = ["CHECK_IDS", "check_caches", "check_reachable", "check_settings", "re
 PREFIX = "redis_pool_integrations"
 TAG = "redis_pool_integrations"
 CACHE_BACKEND = "redis_pool_integrations.django.cache.RedisPoolCache"
-#: How long the deploy check waits for each alias to answer PING.
-PING_TIMEOUT = 2.0
 
 #: Every check id this app emits, and what it means (a test asserts they are unique).
 CHECK_IDS: dict[str, str] = {
@@ -75,7 +74,7 @@ def check_caches(
     for name, params in getattr(settings, "CACHES", {}).items():
         if not isinstance(params, dict) or params.get("BACKEND") != CACHE_BACKEND:
             continue
-        location = params.get("LOCATION") or "default"
+        location = params.get("LOCATION") or DEFAULT_ALIAS
         if location not in aliases:
             known = ", ".join(repr(a) for a in aliases) or "none"
             errors.append(

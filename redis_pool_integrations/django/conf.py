@@ -17,9 +17,10 @@ from django.conf import settings
 
 from ..client import LazyRedis
 from ..config import PoolSettings, parse_config
+from ..constants import DEFAULT_ALIAS, PING_TIMEOUT
 from ..errors import PoolConfigError
 from ..pool import SharedConnectionPool
-from ..registry import registry
+from ..registry import default_registry as registry
 
 __all__ = ["SETTING", "get_pool", "get_redis", "lazy_redis", "load", "ping", "raw_setting"]
 
@@ -43,7 +44,7 @@ def raw_setting() -> Any:
 
 
 def load() -> None:
-    """(Re)read ``REDIS_POOLS`` into :data:`~redis_pool_integrations.registry`.
+    """(Re)read ``REDIS_POOLS`` into :data:`~redis_pool_integrations.default_registry`.
 
     Invalid settings do not raise here: the error is kept and raised by every
     :func:`get_redis` / :func:`get_pool` until the settings are fixed, and
@@ -73,7 +74,7 @@ def _ensure_loaded() -> None:
         raise PoolConfigError(_error.problems)
 
 
-def get_redis(alias: str = "default") -> redis.Redis:
+def get_redis(alias: str = DEFAULT_ALIAS) -> redis.Redis:
     """The shared client of ``alias`` in this process (see ``REDIS_POOLS``).
 
     Raises :class:`~redis_pool_integrations.PoolConfigError` when ``REDIS_POOLS``
@@ -84,13 +85,13 @@ def get_redis(alias: str = "default") -> redis.Redis:
     return registry.get_redis(alias)
 
 
-def get_pool(alias: str = "default") -> SharedConnectionPool:
+def get_pool(alias: str = DEFAULT_ALIAS) -> SharedConnectionPool:
     """The shared pool of ``alias`` in this process; raises like :func:`get_redis`."""
     _ensure_loaded()
     return registry.get_pool(alias)
 
 
-def lazy_redis(alias: str = "default") -> LazyRedis:
+def lazy_redis(alias: str = DEFAULT_ALIAS) -> LazyRedis:
     """A client on ``alias``'s shared pool that resolves the pool on every command.
 
     For libraries handed a client at start-up (possibly in a ``--preload``
@@ -107,7 +108,7 @@ def pool_settings() -> dict[str, PoolSettings]:
     return {alias: registry.settings(alias) for alias in registry.aliases}
 
 
-def ping(alias: str, timeout: float = 2.0) -> str | None:
+def ping(alias: str, timeout: float = PING_TIMEOUT) -> str | None:
     """PING ``alias`` on a one-off connection, waiting at most ``timeout`` seconds.
 
     Used by the deploy check and ``redis_pools --ping``; the shared pool of

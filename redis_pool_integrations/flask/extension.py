@@ -10,7 +10,9 @@ from typing import Any
 import redis
 from flask import Flask, current_app, has_app_context
 
+from ..client import LazyRedis
 from ..config import PoolSettings, Problem, parse_config, validate
+from ..constants import DEFAULT_ALIAS
 from ..errors import PoolConfigError, RedisPoolError
 from ..pool import SharedConnectionPool
 from ..registry import PoolRegistry
@@ -80,15 +82,15 @@ def read_config(config: Mapping[str, Any]) -> dict[str, PoolSettings]:
         )
     combined: dict[Any, Any] = {}
     flat = {key.upper(): config[name] for key, name in DEFAULT_KEYS.items() if name in config}
-    if flat and "default" not in pools:
-        combined["default"] = flat
+    if flat and DEFAULT_ALIAS not in pools:
+        combined[DEFAULT_ALIAS] = flat
     combined.update(pools)
     if not combined:
         raise PoolConfigError(
             [
                 Problem(
                     "E003",
-                    "default",
+                    DEFAULT_ALIAS,
                     "REDIS_URL",
                     "REDIS_URL is missing (and REDIS_POOLS names no pool).",
                     "Set REDIS_URL to the server's address, e.g. 'redis://127.0.0.1:6379/0', "
@@ -98,7 +100,7 @@ def read_config(config: Mapping[str, Any]) -> dict[str, PoolSettings]:
         )
 
     def key_label(alias: str, core_key: str) -> str:
-        if alias == "default" and "default" not in pools:
+        if alias == DEFAULT_ALIAS and DEFAULT_ALIAS not in pools:
             return DEFAULT_KEYS.get(core_key, f"REDIS_{core_key.upper()}")
         return f"{POOLS_KEY}[{alias!r}][{core_key.upper()!r}]"
 
@@ -147,7 +149,7 @@ class RedisPools:
 
     # -- access --------------------------------------------------------------
 
-    def state(self, app: Flask | None = None) -> RedisPoolsState:
+    def state(self, *, app: Flask | None = None) -> RedisPoolsState:
         """The state of ``app``, or of the current app; raises RedisPoolsStateError."""
         if app is None:
             if not has_app_context():
@@ -155,7 +157,7 @@ class RedisPools:
                     "RedisPools needs an application context to know which app's pools to "
                     "use. Inside a request or a `flask` CLI command there is one; elsewhere "
                     "push one with `with app.app_context():`, or pass the app: "
-                    "redis_pools.get_registry(app)."
+                    "redis_pools.get_registry(app=app)."
                 )
             app = current_app._get_current_object()  # type: ignore[attr-defined]
         state = app.extensions.get(EXTENSION_KEY)
@@ -166,11 +168,11 @@ class RedisPools:
             )
         return state
 
-    def get_registry(self, app: Flask | None = None) -> PoolRegistry:
+    def get_registry(self, *, app: Flask | None = None) -> PoolRegistry:
         """The :class:`~redis_pool_integrations.PoolRegistry` of ``app`` (default: current app)."""
-        return self.state(app).registry
+        return self.state(app=app).registry
 
-    def get_redis(self, alias: str = "default") -> redis.Redis:
+    def get_redis(self, alias: str = DEFAULT_ALIAS) -> redis.Redis:
         """The current app's shared client of ``alias`` in this process.
 
         Cheap enough to call per request. Raises RedisPoolsStateError outside
@@ -178,27 +180,27 @@ class RedisPools:
         """
         return self.state().registry.get_redis(alias)
 
-    def get_pool(self, alias: str = "default") -> SharedConnectionPool:
+    def get_pool(self, alias: str = DEFAULT_ALIAS) -> SharedConnectionPool:
         """The current app's shared pool of ``alias`` in this process."""
         return self.state().registry.get_pool(alias)
 
-    def lazy_redis(self, alias: str = "default", app: Flask | None = None) -> redis.Redis:
+    def lazy_redis(self, alias: str = DEFAULT_ALIAS, *, app: Flask | None = None) -> LazyRedis:
         """A client for other extensions, safe to make before a fork.
 
         Use it where a client is handed over at app creation, such as
         Flask-Session's ``SESSION_REDIS``: it resolves the pool of the process
         that runs each command (see :meth:`PoolRegistry.lazy_redis`).
         """
-        return self.state(app).registry.lazy_redis(alias)
+        return self.state(app=app).registry.lazy_redis(alias)
 
-    def stats(self, app: Flask | None = None) -> dict[str, dict[str, Any]]:
+    def stats(self, *, app: Flask | None = None) -> dict[str, dict[str, Any]]:
         """Per-alias numbers of this process (see :meth:`PoolRegistry.stats`)."""
-        return self.state(app).registry.stats()
+        return self.state(app=app).registry.stats()
 
-    def ping(self, app: Flask | None = None) -> dict[str, str | None]:
+    def ping(self, *, app: Flask | None = None) -> dict[str, str | None]:
         """PING every alias through this process's pools (see :meth:`PoolRegistry.ping`).
 
         Maps each alias to ``None`` when it answered, else the error text,
         which never contains the password.
         """
-        return self.state(app).registry.ping()
+        return self.state(app=app).registry.ping()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from redis_pool_integrations import registry
+from redis_pool_integrations import default_registry
 
 from ..redis_server import RedisServer
 
@@ -21,7 +21,7 @@ POOL_CACHE = "redis_pool_integrations.django.cache.RedisPoolCache"
 def _close_pools() -> Iterator[None]:
     """Leave no pool of the process-wide registry open after a test."""
     yield
-    registry.close_all()
+    default_registry.close_all()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from redis_pool_integrations import registry
+from redis_pool_integrations import default_registry
 from redis_pool_integrations.django import get_redis
 from redis_pool_integrations.django.cache import RedisPoolCache
 
@@ -116,7 +116,7 @@ def test_client_follows_reconfiguration(redis_server: RedisServer, server_factor
 def test_close_per_request_keeps_the_shared_pool(redis_server: RedisServer) -> None:
     cache.set("x", 1)
     caches.close_all()  # Django does this after every request
-    assert registry.stats()["default"]["created_connections"] == 1
+    assert default_registry.stats()["default"]["created_connections"] == 1
     assert redis_server.client_count() == 1
 
 
@@ -198,7 +198,7 @@ def test_shared_pool_stays_within_max_connections_where_builtin_opens_n(
     assert len({id(c) for c in used}) == N  # Django handed out N cache objects...
     ours = redis_server.total_connections_received() - before
     assert 1 <= ours <= 2  # ...that shared at most MAX_CONNECTIONS connections
-    assert registry.stats()["default"]["created_connections"] == ours
+    assert default_registry.stats()["default"]["created_connections"] == ours
 
     before = redis_server.total_connections_received()
     used = runner("builtin")

@@ -61,10 +61,37 @@ def test_ping_exits_non_zero_naming_the_failed_alias(
     redis_server.stop()
     settings.REDIS_POOLS = {"default": {"URL": down}}
     out = io.StringIO()
-    with pytest.raises(CommandError, match=r"1 of 1 alias\(es\) did not answer PING: 'default'"):
+    with pytest.raises(
+        CommandError, match=r"1 of 1 alias\(es\) did not answer PING: 'default'"
+    ) as e:
         call_command("redis_pools", "--ping", stdout=out)
+    assert e.value.returncode == 1
     assert "failed:" in out.getvalue()
     assert "pw-456" not in out.getvalue()
+
+
+def test_aliases_limit_the_report_and_an_unknown_one_is_a_usage_error(
+    settings: SettingsWrapper, redis_server: RedisServer
+) -> None:
+    settings.REDIS_POOLS = {
+        "default": {"URL": redis_server.url},
+        "cache": {"URL": redis_server.url},
+    }
+    assert [line.split()[0] for line in run("cache").splitlines()] == ["alias", "cache"]
+    with pytest.raises(CommandError, match=r"pool 'nope' is not configured") as e:
+        call_command("redis_pools", "nope", stdout=io.StringIO())
+    assert e.value.returncode == 2
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, float("nan")])
+def test_bad_timeout_passed_from_python_is_a_usage_error(
+    pools: dict[str, object], timeout: float
+) -> None:
+    # From the shell, argparse refuses it (tests/test_cli_parity.py); from
+    # call_command() the value skips argparse and the core refuses it.
+    with pytest.raises(CommandError, match="greater than 0") as e:
+        call_command("redis_pools", ping=True, timeout=timeout, stdout=io.StringIO())
+    assert e.value.returncode == 2
 
 
 def test_invalid_settings_are_a_command_error(settings: SettingsWrapper) -> None:

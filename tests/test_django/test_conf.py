@@ -10,7 +10,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.test import override_settings
 
-from redis_pool_integrations import PoolConfigError, PoolNotFoundError, registry
+from redis_pool_integrations import PoolConfigError, PoolNotFoundError, default_registry
 from redis_pool_integrations.django import conf, get_pool, get_redis
 
 from ..redis_server import RedisServer
@@ -31,7 +31,7 @@ def test_setup_ready_and_check_open_no_connection(
     apps.get_app_config("redis_pool_integrations").ready()
     call_command("check")
     assert redis_server.total_connections_received() == 1  # the test's admin client only
-    assert not any(row["built"] for row in registry.stats().values())
+    assert not any(row["built"] for row in default_registry.stats().values())
     assert get_redis().ping()
     redis_server.wait_for_clients(1)
 
@@ -49,10 +49,10 @@ def test_upper_case_settings_are_parsed_into_the_registry(
         "sessions": {"URL": redis_server.url.replace("/0", "/1")},
     }
     get_redis()  # loads the settings
-    parsed = registry.settings("default")
+    parsed = default_registry.settings("default")
     assert (parsed.max_connections, parsed.timeout) == (7, 1.5)
     assert dict(parsed.options) == {"socket_timeout": 2, "health_check_interval": 30}
-    assert registry.aliases == ("default", "sessions")
+    assert default_registry.aliases == ("default", "sessions")
     pool = get_pool("sessions")
     assert pool.connection_kwargs["db"] == 1
     assert get_redis("sessions").connection_pool is pool

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from django.test import AsyncClient, Client
 
-from redis_pool_integrations import registry
+from redis_pool_integrations import default_registry
 
 from ..redis_server import RedisServer
 
@@ -87,7 +87,7 @@ def test_page_uses_cache_and_sessions_on_the_shared_pool(
     assert ":1:example:started" in keys
     assert any(k.startswith(":1:django.contrib.sessions.cache") for k in keys)
     # Cache and sessions went through the one shared pool of 'default'.
-    assert registry.stats()["default"]["created_connections"] == 1
+    assert default_registry.stats()["default"]["created_connections"] == 1
     assert redis_server.total_connections_received() == 2  # admin + the shared pool
 
 
@@ -99,4 +99,4 @@ def test_asgi_handler_serves_hits_on_the_shared_pool(redis_server: RedisServer) 
 
     assert asyncio.run(main()) == list(range(1, 9))
     # 8 concurrent ASGI requests, one pool of MAX_CONNECTIONS=2 (the `pools` fixture).
-    assert 1 <= registry.stats()["default"]["created_connections"] <= 2
+    assert 1 <= default_registry.stats()["default"]["created_connections"] <= 2

@@ -28,4 +28,4 @@ def make_app() -> Iterator[MakeApp]:
 
     yield make
     for ext, app in made:
-        ext.get_registry(app).close_all()
+        ext.get_registry(app=app).close_all()

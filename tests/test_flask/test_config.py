@@ -156,6 +156,6 @@ def test_init_app_opens_no_connection_and_builds_no_pool(
     before = redis_server.total_connections_received()
     app = make_app({"REDIS_URL": redis_server.url})
     ext = RedisPools()
-    assert ext.stats(app)["default"]["built"] is False
+    assert ext.stats(app=app)["default"]["built"] is False
     assert redis_server.total_connections_received() == before
     assert redis_server.client_count() == 0

@@ -29,7 +29,7 @@ def make_example() -> Iterator[MakeExample]:
 
     yield make
     for app in apps:
-        example_flask.redis_pools.get_registry(app).close_all()
+        example_flask.redis_pools.get_registry(app=app).close_all()
 
 
 def test_hits_counts_and_names_the_worker_pid(
@@ -89,8 +89,8 @@ def test_flask_session_shares_the_worker_pool(
     assert len(keys) == 1
     # Sessions and /hits used one pool: one connection at the server, one in the stats.
     assert redis_server.client_count() == 1
-    stats = example_flask.redis_pools.stats(app)["default"]
+    stats = example_flask.redis_pools.stats(app=app)["default"]
     assert stats["created_connections"] == 1
     assert app.config["SESSION_REDIS"].connection_pool is (
-        example_flask.redis_pools.get_registry(app).get_pool()
+        example_flask.redis_pools.get_registry(app=app).get_pool()
     )

@@ -33,8 +33,8 @@ def test_one_extension_serves_two_apps_each_with_its_own_config_and_pools(
     # Each app wrote to its own server: the last init_app did not win for both.
     assert first.admin().get("app") == b"one"
     assert second.admin().get("app") == b"two"
-    assert ext.get_registry(app1) is not ext.get_registry(app2)
-    assert ext.get_registry(app1).get_pool() is not ext.get_registry(app2).get_pool()
+    assert ext.get_registry(app=app1) is not ext.get_registry(app=app2)
+    assert ext.get_registry(app=app1).get_pool() is not ext.get_registry(app=app2).get_pool()
     assert (first.client_count(), second.client_count()) == (1, 1)
 
 
@@ -42,14 +42,14 @@ def test_extension_object_keeps_no_app(make_app: MakeApp, redis_url: str) -> Non
     ext = RedisPools()
     app = make_app({"REDIS_URL": redis_url}, ext=ext)
     assert vars(ext) == {}
-    assert app.extensions["redis_pools"].registry is ext.get_registry(app)
+    assert app.extensions["redis_pools"].registry is ext.get_registry(app=app)
 
 
 def test_constructor_with_app_calls_init_app(redis_url: str) -> None:
     app = Flask("direct")
     app.config["REDIS_URL"] = redis_url
     ext = RedisPools(app)
-    assert ext.get_registry(app).aliases == ("default",)
+    assert ext.get_registry(app=app).aliases == ("default",)
 
 
 def test_second_init_app_on_the_same_app_raises_a_clear_error(
@@ -57,11 +57,11 @@ def test_second_init_app_on_the_same_app_raises_a_clear_error(
 ) -> None:
     ext = RedisPools()
     app = make_app({"REDIS_URL": redis_url}, ext=ext)
-    registry = ext.get_registry(app)
+    registry = ext.get_registry(app=app)
     for other in (ext, RedisPools()):
         with pytest.raises(RedisPoolsStateError, match="init_app was already called for app"):
             other.init_app(app)
-    assert ext.get_registry(app) is registry  # the first state is untouched
+    assert ext.get_registry(app=app) is registry  # the first state is untouched
     assert issubclass(RedisPoolsStateError, RuntimeError)
     assert issubclass(RedisPoolsStateError, RedisPoolError)
 
@@ -129,7 +129,7 @@ def test_no_connection_is_opened_or_closed_per_request(
 
     assert redis_server.total_connections_received() == received
     assert {c["id"] for c in redis_server.clients()} == ids
-    assert ext.stats(app)["default"]["created_connections"] == 1
+    assert ext.stats(app=app)["default"]["created_connections"] == 1
 
 
 def test_async_views_can_use_the_sync_client(make_app: MakeApp, redis_server: RedisServer) -> None:

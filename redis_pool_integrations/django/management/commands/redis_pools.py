@@ -1,56 +1,68 @@
-"""``manage.py redis_pools [--ping] [--json]``: this process's pools, one row per alias."""
+"""``manage.py redis_pools [ALIAS ...] [--ping] [--json] [--timeout S]``: the core report."""
 
 from __future__ import annotations
 
-import json
+import argparse
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...._report import stats_table
-from ....errors import PoolConfigError
-from ....registry import registry
+from ...._report import EXIT_PING_FAILED, EXIT_USAGE, ping_timeout, pool_report
+from ....constants import PING_TIMEOUT
+from ....errors import PoolConfigError, PoolNotFoundError
+from ....registry import default_registry
 from ... import conf
 
 
+def _timeout(value: str) -> float:
+    # argparse turns ArgumentTypeError into a usage error (exit status 2).
+    try:
+        return ping_timeout(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 class Command(BaseCommand):
-    """List this process's pools; with ``--ping``, raise CommandError when an alias fails."""
+    """Print this process's pools (the same report as ``flask redis-pools stats``).
+
+    Exit status: 0 when every alias is fine, 1 when one fails ``--ping`` (or
+    the settings are invalid), 2 for an unknown alias or a bad ``--timeout``.
+    """
 
     help = (
         "Show each REDIS_POOLS alias of this process (redacted URL, max, built, created, "
-        "in use, idle, exhausted, pid). --ping pings every alias and exits non-zero when "
-        "one fails."
+        "in use, idle, exhausted, pid). --ping pings every alias and exits with status 1 "
+        "when one fails."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("aliases", nargs="*", metavar="ALIAS", help="Only these aliases.")
         parser.add_argument("--ping", action="store_true", help="PING every alias.")
         parser.add_argument("--json", action="store_true", help="Print JSON instead of a table.")
         parser.add_argument(
             "--timeout",
-            type=float,
-            default=2.0,
-            help="Seconds to wait for each PING (default 2).",
+            type=_timeout,
+            default=PING_TIMEOUT,
+            help=f"Seconds to wait for each PING, > 0 (default {PING_TIMEOUT:g}).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             conf.pool_settings()
         except PoolConfigError as exc:
-            raise CommandError(f"{exc}\nRun `manage.py check` for every problem.") from None
-        rows: dict[str, dict[str, Any]] = registry.stats()
-        failed: list[str] = []
-        if options["ping"]:
-            for alias, row in rows.items():
-                error = conf.ping(alias, timeout=options["timeout"])
-                row["ping"] = "ok" if error is None else f"failed: {error}"
-                if error is not None:
-                    failed.append(alias)
-        if options["json"]:
-            self.stdout.write(json.dumps(rows, indent=2, sort_keys=True))
-        else:
-            self.stdout.write(stats_table(rows, [("ping", "ping")] if options["ping"] else ()))
-        if failed:
             raise CommandError(
-                f"{len(failed)} of {len(rows)} alias(es) did not answer PING: "
-                + ", ".join(repr(a) for a in failed)
+                f"{exc}\nRun `manage.py check` for every problem.", returncode=EXIT_PING_FAILED
+            ) from None
+        try:
+            report = pool_report(
+                default_registry,
+                options["aliases"],
+                ping=options["ping"],
+                timeout=options["timeout"],
             )
+        except (PoolNotFoundError, ValueError) as exc:
+            # A wrong alias is a wrong command line, like a bad --timeout.
+            raise CommandError(str(exc), returncode=EXIT_USAGE) from None
+        self.stdout.write(report.json() if options["json"] else report.table())
+        if report.failure is not None:
+            raise CommandError(report.failure, returncode=report.exit_code)
