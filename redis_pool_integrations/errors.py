@@ -8,7 +8,7 @@ change which ``except`` clauses fire.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis.exceptions
 
@@ -24,7 +24,26 @@ __all__ = [
 
 
 class RedisPoolError(Exception):
-    """Root of every error raised by this library."""
+    """Root of every error raised by this library.
+
+    Every subclass survives pickling (a ``multiprocessing`` or Celery result,
+    a log record sent to another process) with its full message and its
+    attributes, whatever its ``__init__`` takes: it is rebuilt from its
+    ``args`` and ``__dict__`` without calling ``__init__`` again.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's default reduce calls cls(*self.args), which fails or
+        # changes the message when __init__ takes other arguments than the
+        # message (PoolNotFoundError(alias, configured) has args=(message,)).
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[RedisPoolError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
 
 
 class PoolConfigError(RedisPoolError, ValueError):
@@ -45,15 +64,13 @@ class PoolConfigError(RedisPoolError, ValueError):
             )
         super().__init__(message)
 
-    def __reduce__(self) -> tuple[type[PoolConfigError], tuple[tuple[Problem, ...]]]:
-        return (type(self), (self.problems,))
-
 
 class PoolNotFoundError(RedisPoolError, LookupError):
     """No pool is configured under the requested alias."""
 
     def __init__(self, alias: str, configured: Sequence[str]) -> None:
         self.alias = alias
+        self.configured = tuple(configured)
         if configured:
             known = ", ".join(repr(a) for a in sorted(configured))
             have = f"the configured aliases are {known}"
@@ -64,9 +81,6 @@ class PoolNotFoundError(RedisPoolError, LookupError):
             "settings (Django: settings.REDIS_POOLS; Flask: app.config['REDIS_POOLS'] "
             "or REDIS_URL for 'default'), or ask for one of the configured aliases."
         )
-
-    def __reduce__(self) -> tuple[type[PoolNotFoundError], tuple[str, tuple[str, ...]]]:
-        return (type(self), (self.alias, ()))
 
 
 class PoolExhaustedError(RedisPoolError, redis.exceptions.ConnectionError):
@@ -86,6 +100,3 @@ class PoolExhaustedError(RedisPoolError, redis.exceptions.ConnectionError):
             "TIMEOUT for this alias, or release connections sooner (close pipelines and "
             "pubsub objects, avoid holding a connection across slow work)."
         )
-
-    def __reduce__(self) -> tuple[type[PoolExhaustedError], tuple[str, int, float]]:
-        return (type(self), (self.alias, self.max_connections, self.timeout))
