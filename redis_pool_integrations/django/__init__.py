@@ -1,7 +1,7 @@
 """Django integration: ``INSTALLED_APPS = [..., "redis_pool_integrations.django"]``.
 
 Pools are described in ``settings.REDIS_POOLS`` (upper-case core keys) and
-served by the process-wide :data:`redis_pool_integrations.registry`.
+served by the process-wide :data:`redis_pool_integrations.default_registry`.
 """
 
 from __future__ import annotations

@@ -54,14 +54,15 @@ class Command(BaseCommand):
                 f"{exc}\nRun `manage.py check` for every problem.", returncode=EXIT_PING_FAILED
             ) from None
         try:
+            # Checked again here: call_command(timeout=...) does not go through argparse.
+            timeout = ping_timeout(options["timeout"])
             report = pool_report(
-                default_registry,
-                options["aliases"],
-                ping=options["ping"],
-                timeout=options["timeout"],
+                default_registry, options["aliases"], ping=options["ping"], timeout=timeout
             )
         except (PoolNotFoundError, ValueError) as exc:
-            # A wrong alias is a wrong command line, like a bad --timeout.
+            # A wrong alias is a wrong command line, like a bad --timeout. (A
+            # PoolConfigError is a ValueError too, but pool_settings() above
+            # has already turned invalid settings into status 1.)
             raise CommandError(str(exc), returncode=EXIT_USAGE) from None
         self.stdout.write(report.json() if options["json"] else report.table())
         if report.failure is not None:
