@@ -116,3 +116,29 @@ def test_pool_report_decides_rows_failure_and_exit_code(
 
     with pytest.raises(PoolNotFoundError, match="'nope' is not configured"):
         pool_report(reg, ["nope"], ping=True)
+
+
+def test_registry_ping_through_the_shared_pool_reports_instead_of_raising(
+    server_factory: Callable[..., RedisServer], make_registry: MakeRegistry
+) -> None:
+    # timeout=None: what a worker's /health does. A refused server, a wrong
+    # password and a pool whose only connection is busy all come back as text.
+    up = server_factory()
+    auth = server_factory("--requirepass", "right-pw")
+    reg = make_registry(
+        {
+            "refused": {"url": f"redis://127.0.0.1:{free_port()}/0"},
+            "wrong_pw": {"url": f"redis://:wrong-pw@127.0.0.1:{auth.port}/0"},
+            "busy": {"url": up.url, "max_connections": 1, "timeout": 0.2},
+        }
+    )
+    held = reg.get_pool("busy").get_connection()
+    try:
+        results = reg.ping()
+    finally:
+        reg.get_pool("busy").release(held)
+    assert (results["refused"] or "").startswith("ConnectionError")
+    assert (results["wrong_pw"] or "").startswith("AuthenticationError")
+    assert (results["busy"] or "").startswith("PoolExhaustedError: pool 'busy'")
+    assert "wrong-pw" not in repr(results)
+    assert reg.ping(["busy"]) == {"busy": None}  # released: it answers again
