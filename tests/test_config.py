@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import redis.connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,12 +14,18 @@ from redis_pool_integrations.config import CODES, PoolSettings, redact_url
 
 OK = {"url": "redis://127.0.0.1:6379/0"}
 
+
+class OtherConn(redis.connection.Connection):
+    """A TCP connection class: wrong for a unix:// URL."""
+
+
 # (code, config, words the message or hint must contain)
 CASES: list[tuple[str, Any, list[str]]] = [
     ("E001", ["default"], ["mapping of alias"]),
     ("E002", {"": OK}, ["non-empty string"]),
     ("E002", {"default": "redis://x"}, ["'default'", "must be a mapping"]),
     ("E003", {"default": {}}, ["'default'", "url is missing"]),
+    ("E004", {"default": {"url": "redis://:a/b@h/0"}}, ["ambiguous", "%2F"]),
     ("E004", {"default": {"url": "http://example.invalid"}}, ["scheme 'http'"]),
     ("E004", {"default": {"url": 6379}}, ["non-empty string"]),
     ("E004", {"default": {"url": "redis://127.0.0.1:port/0"}}, ["not a valid URL"]),
@@ -36,6 +43,54 @@ CASES: list[tuple[str, Any, list[str]]] = [
     ("E011", {"default": {**OK, "kind": "sentinel"}}, ["not supported yet"]),
     ("E011", {"default": {**OK, "kind": "galaxy"}}, ["not a known pool kind"]),
     ("W001", {"default": {**OK, "max_connections": 50_000}}, ["per worker process"]),
+    ("E012", {"default": {**OK, "timeout": 1e10}}, ["longer than this platform can wait"]),
+    ("E013", {"default": {**OK, "max_connections": 10**7}}, ["above 65535"]),
+    # -- option values (E100-E149)
+    ("E101", {"default": {**OK, "options": {"retry": "yes"}}}, ["redis.retry.Retry", "'yes'"]),
+    ("E101", {"default": {**OK, "options": {"health_check_interval": "x"}}}, ["a number"]),
+    ("E101", {"default": {**OK, "options": {"socket_timeout": "soon"}}}, ["'socket_timeout'"]),
+    ("E101", {"default": {**OK, "options": {"decode_responses": "maybe"}}}, ["True or False"]),
+    ("E101", {"default": {**OK, "options": {"redis_connect_func": 3}}}, ["a callable"]),
+    (
+        "E101",
+        {"default": {"url": "unix:///tmp/r.sock", "options": {"connection_class": OtherConn}}},
+        ["UnixDomainSocketConnection"],
+    ),
+    ("E102", {"default": {**OK, "options": {"socket_connect_timeout": -1}}}, ["> 0"]),
+    ("E102", {"default": {**OK, "options": {"socket_timeout": 0}}}, ["> 0"]),
+    ("E102", {"default": {**OK, "options": {"db": -1}}}, [">= 0"]),
+    ("E103", {"default": {**OK, "options": {"protocol": 4}}}, ["2 or 3"]),
+    ("E103", {"default": {**OK, "options": {"encoding": "no-such-codec"}}}, ["codec"]),
+    ("E103", {"default": {**OK, "options": {"encoding_errors": "shrug"}}}, ["error handler"]),
+    (
+        "E103",
+        {"default": {"url": "rediss://h", "options": {"ssl_cert_reqs": "bogus"}}},
+        ["'required'"],
+    ),
+    ("E104", {"default": {**OK, "options": {"max_connections": 3}}}, ["Set max_connections"]),
+    ("E104", {"default": {**OK, "options": {"queue_class": list}}}, ["set by this library"]),
+    ("E105", {"default": {**OK, "options": {"cache_config": object()}}}, ["protocol 3"]),
+    # -- the URL (E150-E199)
+    ("E150", {"default": {"url": "redis://"}}, ["has no host"]),
+    ("E150", {"default": {"url": "redis://:6379/0"}}, ["has no host"]),
+    ("E151", {"default": {"url": "redis://h:0/0"}}, ["port 0", "1-65535"]),
+    ("E151", {"default": {"url": "redis://h:70000/0"}}, ["port 70000"]),
+    ("E152", {"default": {"url": "redis://h/abc"}}, ["not a database number"]),
+    ("E152", {"default": {"url": "redis://h/0?db=x"}}, ["'db'", "an integer >= 0"]),
+    ("E153", {"default": {"url": "redis://h/0?foo=1"}}, ["'foo'", "Remove it"]),
+    ("E153", {"default": {"url": "redis://h/0?socket_timout=1"}}, ["'socket_timeout'?"]),
+    ("E153", {"default": {"url": "redis://h/0?decode_responses=false"}}, ["'false'"]),
+    ("E153", {"default": {"url": "redis://h/0?connection_class=x"}}, ["in options instead"]),
+    ("E154", {"default": {"url": "redis://h/0?max_connections=3"}}, ["max_connections"]),
+    ("E154", {"default": {"url": "redis://h/0?timeout=0.1"}}, ["stats()"]),
+    ("E155", {"default": {"url": "redis://h/0", "options": {"db": 1}}}, ["'db'", "silently"]),
+    ("E155", {"default": {"url": "redis://h/0?db=2"}}, ["database 0", "2"]),
+    ("E155", {"default": {"url": "redis://:a@h/0?password=b"}}, ["password twice"]),
+    (
+        "E155",
+        {"default": {"url": "redis://h/0?socket_timeout=1", "options": {"socket_timeout": 2}}},
+        ["'socket_timeout'"],
+    ),
 ]
 
 
@@ -130,10 +185,13 @@ def test_passwords_never_appear_in_errors_or_repr() -> None:
     assert "s3cret" not in str(problem)
     assert "http://user:***@h/0" in str(problem)
     settings = parse_config(
-        {"default": {"url": "redis://:s3cret@h/0", "options": {"password": "x"}}}
+        {
+            "default": {"url": "redis://:s3cret@h/0"},
+            "other": {"url": "redis://h/0", "options": {"password": "s3cret"}},
+        }
     )
     assert "s3cret" not in repr(settings)
-    assert "'password'" in repr(settings["default"])  # option names only, never values
+    assert "'password'" in repr(settings["other"])  # option names only, never values
 
 
 settings_values = st.recursive(
