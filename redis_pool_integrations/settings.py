@@ -28,8 +28,10 @@ from __future__ import annotations
 import codecs
 import difflib
 import functools
+import importlib
 import inspect
 import math
+import socket
 import ssl
 import threading
 from collections.abc import Callable, Mapping
@@ -94,9 +96,10 @@ CODES: dict[str, str] = {
     "E009": "an option redis-py's connection does not accept",
     "E010": "an option that belongs in the URL (host, port, path)",
     "E011": "KIND names a pool kind that is not supported",
-    "E012": f"TIMEOUT is longer than the platform can wait ({TIMEOUT_MAX:.0f} s)",
-    "E013": f"MAX_CONNECTIONS is above {MAX_CONNECTIONS_LIMIT}",
+    "E012": "TIMEOUT is longer than the platform can wait (threading.TIMEOUT_MAX)",
+    "E013": "MAX_CONNECTIONS is above 65535 (the TCP port space)",
     "W001": "MAX_CONNECTIONS is very large for a single process",
+    "W101": "an option the installed redis-py deprecates",
     "E101": "an option's value has the wrong type",
     "E102": "an option's number is out of range",
     "E103": "an option's value is not one of the values redis-py knows",
@@ -226,22 +229,27 @@ def _to_number(value: Any, *, integer: bool) -> int | float:
 
 
 def number(
-    low: float, high: float | None = None, *, integer: bool = False, exclusive: bool = False
+    low: float,
+    high: float | None = None,
+    *,
+    integer: bool = False,
+    exclusive: bool = False,
+    none: bool = True,
 ) -> Rule:
-    """A number (or ``None``) in ``[low, high]`` (``(low, high]`` if ``exclusive``)."""
+    """A number in ``[low, high]`` (``(low, high]`` if ``exclusive``), or ``None`` if ``none``."""
     kind = "an integer" if integer else "a number"
     op = ">" if exclusive else ">="
     bound = f" {op} {low:g}" + (f" and <= {high:g}" if high is not None else "")
 
     def convert(value: Any) -> Any:
-        if value is None:
+        if value is None and none:
             return None
         n = _to_number(value, integer=integer)
         if n < low or (exclusive and n == low) or (high is not None and n > high):
             raise _Refused("E102")
         return n
 
-    return Rule(f"{kind}{bound}, or None", convert)
+    return Rule(f"{kind}{bound}" + (", or None" if none else ""), convert)
 
 
 def boolean() -> Rule:
@@ -293,18 +301,18 @@ def subclass(base: type[Any], what: str) -> Rule:
     return Rule(what, convert)
 
 
-def choice(what: str, check: Callable[[Any], Any]) -> Rule:
-    """A value ``check`` converts; a ``LookupError``/``ValueError`` there means unknown."""
+def choice(what: str, check: Callable[[Any], Any], *, none: bool = True) -> Rule:
+    """A value ``check`` converts (or ``None`` if ``none``); anything it raises means unknown."""
 
     def convert(value: Any) -> Any:
-        if value is None:
+        if value is None and none:
             return None
         try:
             return check(value)
         except (LookupError, ValueError, TypeError):
             raise _Refused("E103") from None
 
-    return Rule(f"{what}, or None", convert)
+    return Rule(what + (", or None" if none else ""), convert)
 
 
 def anything(what: str = "any value") -> Rule:
@@ -341,7 +349,9 @@ def _cert_reqs(value: Any) -> Any:
 def _codec(value: Any) -> str:
     if not isinstance(value, str):
         raise TypeError(value)
-    codecs.lookup(value)
+    # rot13 or hex are codecs too, but not text encodings: encoding a command fails.
+    if not getattr(codecs.lookup(value), "_is_text_encoding", True):
+        raise LookupError(value)
     return value
 
 
@@ -356,7 +366,8 @@ def _tls_version(value: Any) -> ssl.TLSVersion:
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, str):
-        value = ssl.TLSVersion[value.strip().upper()] if not value.strip().isdigit() else int(value)
+        names = {m.name.upper(): m for m in ssl.TLSVersion}
+        value = int(value) if value.strip().isdigit() else names[value.strip().upper()]
     return ssl.TLSVersion(value)
 
 
@@ -368,6 +379,32 @@ def _error_classes(value: Any) -> Any:
     raise TypeError(value)
 
 
+def _socket_type(value: Any) -> int:
+    if isinstance(value, bool) or int(value) not in (0, socket.SOCK_STREAM):
+        raise ValueError(value)
+    return int(value)
+
+
+def _verify_flags(value: Any) -> list[ssl.VerifyFlags]:
+    if isinstance(value, str):
+        value = value.strip("[]").split(",")  # redis-py's URL spelling
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(value)
+    return [
+        flag if isinstance(flag, ssl.VerifyFlags) else ssl.VerifyFlags[str(flag).strip()]
+        for flag in value
+    ]
+
+
+def _redis_instance(module: str, name: str) -> Rule:
+    """An instance of redis-py's ``module.name``, or ``None``; anything on a redis-py without it."""
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return anything(f"a redis-py {name}")
+    return instance(cls, what=f"a redis-py {name}")
+
+
 _SECONDS = number(0, TIMEOUT_MAX, exclusive=True)
 _CACHE_NEEDS_RESP3 = ("cache", "cache_config", "cache_factory")
 
@@ -376,51 +413,60 @@ _CACHE_NEEDS_RESP3 = ("cache", "cache_config", "cache_factory")
 #: adds later are passed through unchecked until they get a rule here.
 OPTION_RULES: dict[str, Rule] = {
     # -- AbstractConnection
-    "db": number(0, integer=True),
+    "db": number(0, integer=True, none=False),
     "password": string(secret=True),
     "username": string(),
     "socket_timeout": _SECONDS,
     "socket_connect_timeout": _SECONDS,
     "retry_on_timeout": boolean(),
-    "retry_on_error": choice("a list of exception classes", _error_classes),
-    "encoding": choice("a codec name such as 'utf-8'", _codec),
-    "encoding_errors": choice("a codec error handler such as 'strict'", _codec_errors),
+    "retry_on_error": choice("a list of exception classes", _error_classes, none=False),
+    "encoding": choice("a codec name such as 'utf-8'", _codec, none=False),
+    "encoding_errors": choice("a codec error handler such as 'strict'", _codec_errors, none=False),
     "decode_responses": boolean(),
     "parser_class": subclass(object, "a redis-py parser class"),
-    "socket_read_size": number(1, integer=True),
-    "health_check_interval": number(0, TIMEOUT_MAX),
+    # redis-py allocates a buffer this size for every read: cap it at 64 MiB.
+    "socket_read_size": number(1, 64 * 1024 * 1024, integer=True, none=False),
+    "health_check_interval": number(0, TIMEOUT_MAX, none=False),
     "client_name": string(),
     "lib_name": string(),
     "lib_version": string(),
-    "driver_info": anything("a redis-py DriverInfo"),
+    "driver_info": _redis_instance("redis.driver_info", "DriverInfo"),
     "retry": instance(Retry, what="a redis.retry.Retry"),
     "redis_connect_func": instance(what="a callable", callable_ok=True),
     "credential_provider": instance(CredentialProvider, what="a redis CredentialProvider"),
     "protocol": choice("2 or 3", _protocol),
     "legacy_responses": boolean(),
     "command_packer": anything("a redis-py command packer"),
-    "event_dispatcher": anything("a redis-py EventDispatcher"),
-    # redis-py's maintenance-notification machinery: objects it defines and
-    # mostly sets itself; passed through as given.
-    "maint_notifications_config": anything("a redis-py MaintNotificationsConfig"),
-    "maint_notifications_pool_handler": anything("set by redis-py"),
-    "maintenance_state": anything("set by redis-py"),
-    "maintenance_notification_hash": anything("set by redis-py"),
-    "orig_host_address": anything("set by redis-py"),
-    "orig_socket_timeout": anything("set by redis-py"),
-    "orig_socket_connect_timeout": anything("set by redis-py"),
-    "oss_cluster_maint_notifications_handler": anything("set by redis-py"),
-    "himport_registry": anything("set by redis-py"),
+    "event_dispatcher": _redis_instance("redis.event", "EventDispatcherInterface"),
+    # redis-py's maintenance-notification machinery: one public config object;
+    # the rest is state redis-py hands from a pool to its connections itself.
+    "maint_notifications_config": _redis_instance(
+        "redis.maint_notifications", "MaintNotificationsConfig"
+    ),
+    **{
+        name: refused("set by redis-py itself")
+        for name in (
+            "maint_notifications_pool_handler",
+            "maintenance_state",
+            "maintenance_notification_hash",
+            "orig_host_address",
+            "orig_socket_timeout",
+            "orig_socket_connect_timeout",
+            "oss_cluster_maint_notifications_handler",
+            "himport_registry",
+        )
+    },
     # -- Connection (TCP)
     "socket_keepalive": boolean(),
     "socket_keepalive_options": instance(dict, what="a dict of TCP option to value"),
-    "socket_type": number(0, integer=True),
+    # The type hint redis-py gives getaddrinfo: 0 (any) or a stream socket.
+    "socket_type": choice("0 or socket.SOCK_STREAM", _socket_type, none=False),
     # -- SSLConnection
     "ssl_keyfile": string(),
     "ssl_certfile": string(),
     "ssl_cert_reqs": choice("'none', 'optional', 'required' or an ssl.VerifyMode", _cert_reqs),
-    "ssl_include_verify_flags": anything("a list of ssl.VerifyFlags"),
-    "ssl_exclude_verify_flags": anything("a list of ssl.VerifyFlags"),
+    "ssl_include_verify_flags": choice("a list of ssl.VerifyFlags", _verify_flags),
+    "ssl_exclude_verify_flags": choice("a list of ssl.VerifyFlags", _verify_flags),
     "ssl_ca_certs": string(),
     "ssl_ca_data": string(data=True),
     "ssl_check_hostname": boolean(),
@@ -440,13 +486,16 @@ OPTION_RULES: dict[str, Rule] = {
     "connection_class": subclass(
         redis.connection.AbstractConnection, "a redis-py connection class for the URL's scheme"
     ),
-    "cache": anything("a redis-py cache"),
-    "cache_config": anything("a redis-py CacheConfig"),
-    "cache_factory": anything("a redis-py cache factory"),
-    "max_connections": refused("MAX_CONNECTIONS"),
-    "timeout": refused("TIMEOUT"),
-    "queue_class": refused("the library's own wait queue"),
+    "cache": _redis_instance("redis.cache", "CacheInterface"),
+    "cache_config": _redis_instance("redis.cache", "CacheConfig"),
+    "cache_factory": _redis_instance("redis.cache", "CacheFactoryInterface"),
+    "max_connections": refused("a pool key of its own"),
+    "timeout": refused("a pool key of its own"),
+    "queue_class": refused("set by this library (its wait queue)"),
 }
+
+#: Options redis-py deprecates, and their replacement (deprecated once it exists).
+DEPRECATED_OPTIONS = {"lib_name": "driver_info", "lib_version": "driver_info"}
 
 _SCHEME_CLASSES: dict[str, type[Any]] = {
     "redis": redis.connection.Connection,
@@ -790,6 +839,14 @@ def _check_options(a: _Alias, options: Any) -> Any:
         if rule is None:
             converted[name] = value  # a newer redis-py's option: passed through
             continue
+        if name in DEPRECATED_OPTIONS and DEPRECATED_OPTIONS[name] in accepted:
+            a.add(
+                "W101",
+                label,
+                f"option {name!r} in {label} is deprecated by the installed redis-py "
+                "(a DeprecationWarning on every new connection).",
+                f"Use {DEPRECATED_OPTIONS[name]!r} instead.",
+            )
         try:
             converted[name] = rule.convert(value)
         except _Refused as exc:
@@ -800,7 +857,7 @@ def _check_options(a: _Alias, options: Any) -> Any:
                     f"option {name!r} in {label} is not a connection option here.",
                     f"Set {a.label(name)} instead."
                     if name in ("max_connections", "timeout")
-                    else f"Remove it: {rule.expected} is set by this library.",
+                    else f"Remove it: it is {rule.expected}.",
                 )
             else:
                 _value_problem(a, exc.code, label, f"option {name!r} in {label}", rule, value)

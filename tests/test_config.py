@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
+import threading
 from typing import Any
 
 import pytest
 import redis.connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from redis.backoff import NoBackoff
+from redis.cache import CacheConfig
+from redis.credentials import UsernamePasswordCredentialProvider
+from redis.retry import Retry
 
 from redis_pool_integrations import PoolConfigError, PoolRegistry, parse_config, validate
 from redis_pool_integrations.config import CODES, PoolSettings, redact_url
+from redis_pool_integrations.redact import redact_text, secrets_of
+from redis_pool_integrations.settings import (
+    MAX_CONNECTIONS_LIMIT,
+    OPTION_RULES,
+    SCHEMES,
+    TIMEOUT_MAX,
+    accepted_options,
+)
 
 OK = {"url": "redis://127.0.0.1:6379/0"}
 
@@ -69,7 +84,8 @@ CASES: list[tuple[str, Any, list[str]]] = [
     ),
     ("E104", {"default": {**OK, "options": {"max_connections": 3}}}, ["Set max_connections"]),
     ("E104", {"default": {**OK, "options": {"queue_class": list}}}, ["set by this library"]),
-    ("E105", {"default": {**OK, "options": {"cache_config": object()}}}, ["protocol 3"]),
+    ("E105", {"default": {**OK, "options": {"cache_config": CacheConfig()}}}, ["protocol 3"]),
+    ("W101", {"default": {**OK, "options": {"lib_name": "app"}}}, ["'driver_info'"]),
     # -- the URL (E150-E199)
     ("E150", {"default": {"url": "redis://"}}, ["has no host"]),
     ("E150", {"default": {"url": "redis://:6379/0"}}, ["has no host"]),
@@ -229,3 +245,147 @@ def test_arbitrary_settings_only_ever_raise_pool_config_error(config: Any, upper
         PoolRegistry(config).close_all()
     except PoolConfigError:
         pass
+
+
+# -- values: conversion, immutability, the table --------------------------------
+
+
+def test_numbers_and_booleans_written_as_strings_are_converted() -> None:
+    (settings,) = parse_config(
+        {
+            "default": {
+                "url": "redis://h/0",
+                "max_connections": "20",
+                "timeout": "2.5",
+                "options": {
+                    "socket_timeout": "2",
+                    "health_check_interval": "30",
+                    "decode_responses": "true",
+                    "socket_keepalive": "off",
+                    "protocol": "3",
+                    "db": "0",
+                },
+            }
+        }
+    ).values()
+    assert (settings.max_connections, settings.timeout) == (20, 2.5)
+    assert dict(settings.options) == {
+        "socket_timeout": 2.0,
+        "health_check_interval": 30.0,
+        "decode_responses": True,
+        "socket_keepalive": False,
+        "protocol": 3,
+        "db": 0,
+    }
+
+
+def test_the_url_and_options_may_agree() -> None:
+    assert validate({"d": {"url": "redis://h/0?db=0", "options": {"db": 0}}}) == []
+    assert validate({"d": {"url": "redis://:pw@h/0?password=pw"}}) == []
+
+
+def test_limits_are_the_documented_ones() -> None:
+    assert validate({"d": {**OK, "max_connections": MAX_CONNECTIONS_LIMIT}})[0].code == "W001"
+    assert validate({"d": {**OK, "timeout": TIMEOUT_MAX}}) == []
+    assert TIMEOUT_MAX == threading.TIMEOUT_MAX
+
+
+def test_pool_settings_are_immutable_hashable_and_picklable() -> None:
+    raw_options: dict[str, Any] = {"socket_timeout": 2, "retry_on_error": [TimeoutError]}
+    settings = parse_config({"d": {"url": "redis://h/0", "options": raw_options}})["d"]
+    raw_options["socket_timeout"] = 99  # the caller's dict is not shared
+    assert settings.options["socket_timeout"] == 2
+    with pytest.raises(TypeError):
+        settings.options["socket_timeout"] = 3  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.timeout = 1.0  # type: ignore[misc]
+    same = parse_config({"d": {"url": "redis://h/0", "options": dict(settings.options)}})["d"]
+    assert same == settings
+    assert hash(same) == hash(settings)
+    assert len({settings, same}) == 1
+    assert dict(settings.options) == {"socket_timeout": 2, "retry_on_error": [TimeoutError]}
+    assert redis.Redis(**settings.options).connection_pool.connection_kwargs["socket_timeout"] == 2
+    assert pickle.loads(pickle.dumps(settings)) == settings
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_option_redis_py_accepts_has_a_rule(scheme: str) -> None:
+    # A redis-py upgrade that adds an option fails here until it gets a rule.
+    assert accepted_options(scheme) <= set(OPTION_RULES), sorted(
+        accepted_options(scheme) - set(OPTION_RULES)
+    )
+
+
+def test_internal_redis_py_state_is_refused() -> None:
+    (problem,) = validate({"d": {**OK, "options": {"maintenance_state": None}}})
+    assert problem.code == "E104"
+    assert "set by redis-py itself" in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("options", "url"),
+    [
+        ({"retry": Retry(NoBackoff(), 0)}, "redis://h/0"),
+        ({"ssl_cert_reqs": "none", "ssl_min_version": "TLSv1_2"}, "rediss://h"),
+        ({"ssl_include_verify_flags": ["VERIFY_X509_STRICT"]}, "rediss://h"),
+        ({"encoding": "latin-1", "encoding_errors": "replace"}, "redis://h/0"),
+        ({"protocol": 3, "cache_config": CacheConfig()}, "redis://h/0"),
+        ({"credential_provider": UsernamePasswordCredentialProvider("u", "p")}, "redis://h"),
+        ({"socket_timeout": None, "retry": None}, "redis://h/0"),
+    ],
+)
+def test_good_values_of_each_kind_are_accepted(options: dict[str, Any], url: str) -> None:
+    assert validate({"d": {"url": url, "options": options}}) == []
+
+
+# -- redaction --------------------------------------------------------------------
+
+SECRET_SPELLINGS = [
+    # (url, the secret that must vanish, what must stay)
+    ("redis://:S3cr#t@h:6379/0", "S3cr", "h:6379/0"),
+    ("redis://:S3/cr@h:6379/0", "cr", "h:6379/0"),
+    ("redis://:S3?cr@h:6379/0", "cr", "h:6379/0"),
+    ("redis://:ab@S3cr@h/0", "S3cr", "@h/0"),
+    ("redis://app:S3cr%40t@h/0", "S3cr", "app:"),
+    ("redis://h/0?password=S3cr", "S3cr", "h/0?password="),
+    ("redis://h/0?db=1&password=S3cr&socket_timeout=2", "S3cr", "socket_timeout=2"),
+    ("unix:///tmp/r.sock?password=S3cr&db=1", "S3cr", "/tmp/r.sock"),
+    ("unix://:S3cr@/tmp/r.sock?db=1", "S3cr", "/tmp/r.sock?db=1"),
+    ("rediss://u:S3cr@h/0?ssl_password=K3y", "K3y", "u:"),
+    ("redis://:0@h/0", ":0@", "h/0"),
+    ("user:S3cr@h", "S3cr", "@h"),
+]
+
+
+@pytest.mark.parametrize(("url", "secret", "kept"), SECRET_SPELLINGS)
+def test_redact_url_masks_every_spelling(url: str, secret: str, kept: str) -> None:
+    shown = redact_url(url)
+    assert secret not in shown
+    assert kept in shown
+    assert "***" in shown
+
+
+def test_a_short_password_never_mangles_the_rest() -> None:
+    assert redact_url("redis://:0@h/0") == "redis://:***@h/0"
+    secrets = secrets_of("redis://:0@h/0")
+    assert redact_text("Error connecting to h:6379/0 (db 0)", secrets) == (
+        "Error connecting to h:6379/0 (db ***)"
+    )
+    assert redact_text("path /0 and port 6380", ["0"]) == "path /0 and port 6380"
+
+
+def test_redact_text_masks_urls_and_secrets_inside_messages() -> None:
+    text = "could not reach redis://u:longsecret@h/0, password='longsecret'"
+    shown = redact_text(text, secrets_of("redis://u:longsecret@h/0"))
+    assert "longsecret" not in shown
+    assert "redis://u:***@h/0" in shown
+
+
+def test_config_errors_never_show_a_secret_in_any_spelling() -> None:
+    for url, secret, _ in SECRET_SPELLINGS:
+        bad = {"d": {"url": url, "max_connections": 0, "options": {"client_nme": secret}}}
+        for problem in validate(bad) + validate({"d": {"url": url, "options": {"x": 1}}}):
+            assert secret not in str(problem), (url, str(problem))
+    (problem,) = validate({"d": {**OK, "options": {"password": 12345678}}})
+    assert "12345678" not in str(problem)
+    assert "not shown" in str(problem)

@@ -10,8 +10,8 @@ from typing import Any
 import redis
 from flask import Flask, current_app, has_app_context
 
-from ..config import PoolSettings, Problem, parse_config, validate
-from ..errors import PoolConfigError, RedisPoolError
+from ..config import PoolSettings, parse
+from ..errors import RedisPoolError
 from ..pool import SharedConnectionPool
 from ..registry import PoolRegistry
 
@@ -61,52 +61,24 @@ def read_config(config: Mapping[str, Any]) -> dict[str, PoolSettings]:
     :class:`~redis_pool_integrations.PoolConfigError` naming the config key
     and alias of every error; warnings are logged.
     """
-    pools = config.get(POOLS_KEY, {})
-    if pools is None:
-        pools = {}
-    if not isinstance(pools, Mapping):
-        raise PoolConfigError(
-            [
-                Problem(
-                    "E001",
-                    None,
-                    POOLS_KEY,
-                    f"{POOLS_KEY} must be a mapping of alias to settings, "
-                    f"got {type(pools).__name__}.",
-                    f"Use a dict such as {{'cache': {{'URL': 'redis://127.0.0.1:6379/1'}}}}, "
-                    f"or remove {POOLS_KEY} and set REDIS_URL.",
-                )
-            ]
-        )
-    combined: dict[Any, Any] = {}
-    flat = {key.upper(): config[name] for key, name in DEFAULT_KEYS.items() if name in config}
-    if flat and "default" not in pools:
-        combined["default"] = flat
-    combined.update(pools)
-    if not combined:
-        raise PoolConfigError(
-            [
-                Problem(
-                    "E003",
-                    "default",
-                    "REDIS_URL",
-                    "REDIS_URL is missing (and REDIS_POOLS names no pool).",
-                    "Set REDIS_URL to the server's address, e.g. 'redis://127.0.0.1:6379/0', "
-                    "before calling init_app.",
-                )
-            ]
-        )
+    pools = config.get(POOLS_KEY)
+    raw: Any = {} if pools is None else pools  # not a mapping: the core reports E001
+    if isinstance(raw, Mapping) and "default" not in raw:
+        flat = {key.upper(): config[name] for key, name in DEFAULT_KEYS.items() if name in config}
+        if flat or not raw:
+            # Nothing configured at all: an empty 'default' makes the core say
+            # "REDIS_URL is missing", the key a Flask user has to set.
+            raw = {"default": flat, **raw}
 
     def key_label(alias: str, core_key: str) -> str:
-        if alias == "default" and "default" not in pools:
+        if alias == "default" and not (isinstance(pools, Mapping) and "default" in pools):
             return DEFAULT_KEYS.get(core_key, f"REDIS_{core_key.upper()}")
         return f"{POOLS_KEY}[{alias!r}][{core_key.upper()!r}]"
 
-    settings = parse_config(combined, upper=True, key_label=key_label)
-    for problem in validate(combined, upper=True, key_label=key_label):
-        if problem.level == "warning":
-            logger.warning("%s (%s)", problem, problem.code)
-    return settings
+    parsed = parse(raw, upper=True, key_label=key_label, setting=POOLS_KEY)
+    for problem in parsed.warnings:
+        logger.warning("%s (%s)", problem, problem.code)
+    return parsed.raise_for_errors()
 
 
 class RedisPools:
