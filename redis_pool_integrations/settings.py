@@ -239,7 +239,8 @@ def number(
     """A number in ``[low, high]`` (``(low, high]`` if ``exclusive``), or ``None`` if ``none``."""
     kind = "an integer" if integer else "a number"
     op = ">" if exclusive else ">="
-    bound = f" {op} {low:g}" + (f" and <= {high:g}" if high is not None else "")
+    top = "threading.TIMEOUT_MAX" if high == TIMEOUT_MAX else f"{high or 0:.0f}"
+    bound = f" {op} {low:g}" + (f" and <= {top}" if high is not None else "")
 
     def convert(value: Any) -> Any:
         if value is None and none:
@@ -276,7 +277,9 @@ def string(*, secret: bool = False, data: bool = False) -> Rule:
             raise _Refused("E101")
         return value
 
-    return Rule("a string, or None", convert, secret=secret)
+    return Rule(
+        "a string or bytes, or None" if data else "a string, or None", convert, secret=secret
+    )
 
 
 def instance(*classes: type[Any], what: str, callable_ok: bool = False) -> Rule:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import re
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -389,3 +391,13 @@ def test_config_errors_never_show_a_secret_in_any_spelling() -> None:
     (problem,) = validate({"d": {**OK, "options": {"password": 12345678}}})
     assert "12345678" not in str(problem)
     assert "not shown" in str(problem)
+
+
+def test_configuration_reference_lists_every_option_with_what_it_accepts() -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "configuration.rst").read_text()
+    section = text.split(".. _config-option-values:", 1)[1].split("\n.. _", 1)[0]
+    rows = re.findall(r"^   \* - ``(\w+)``\n     - ([\w, ]+)\n     - (.+)$", section, re.M)
+    assert [name for name, _, _ in rows] == list(OPTION_RULES)
+    for name, schemes, accepts in rows:
+        assert accepts == OPTION_RULES[name].expected, name
+        assert schemes == ", ".join(s for s in SCHEMES if name in accepted_options(s)), name
