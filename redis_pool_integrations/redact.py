@@ -53,14 +53,6 @@ def _mask_userinfo(userinfo: str) -> str:
     return f"{user}:{MASK}" if sep else user if user else MASK
 
 
-def _mask_query(query: str) -> str:
-    parts = []
-    for item in query.split("&"):
-        name, sep, _ = item.partition("=")
-        parts.append(f"{name}={MASK}" if sep and is_secret_name(unquote(name)) else item)
-    return "&".join(parts)
-
-
 def fields_are_reliable(url: str) -> bool:
     """Whether ``urlsplit`` finds the userinfo where redis-py would, raw delimiters and all."""
     try:
@@ -80,12 +72,12 @@ def fields_are_reliable(url: str) -> bool:
 def redact_url(url: object) -> str:
     """Return ``url`` with every password in it replaced by ``***``.
 
-    Masks the password of the userinfo (keeping an ACL user name) and every
-    query parameter whose name says password (``?password=``,
-    ``?ssl_password=``). When the URL cannot be split reliably, everything
-    between ``://`` and the last ``@`` is masked instead. Never raises, so it
-    is safe on whatever a user put in their settings; a value that is not a
-    string is shown as its type only.
+    Masks every query parameter whose name says password (``?password=``,
+    ``?ssl_password=``; a raw ``#`` in its value masks the rest of the URL)
+    and the password of the userinfo, keeping an ACL user name. When the URL
+    cannot be split reliably, everything between ``://`` and the last ``@``
+    is masked instead. Never raises, so it is safe on whatever a user put in
+    their settings; a value that is not a string is shown as its type only.
     """
     if not isinstance(url, str):
         return f"<{type(url).__name__}>"
@@ -94,34 +86,35 @@ def redact_url(url: object) -> str:
         # Not a URL at all ("user:pw@host"): anything before an '@' may be a secret.
         _, at, tail = url.rpartition("@")
         return f"{MASK}@{tail}" if at else url
-    if not fields_are_reliable(url):
-        _, at, tail = rest.rpartition("@")
-        if at:
-            return f"{scheme}://{MASK}@{tail}"
-        netloc, delim, tail = _split_netloc(rest)
-        return f"{scheme}://{netloc}{delim}{_mask_after_query(tail) if delim else ''}"
-    netloc, delim, tail = _split_netloc(rest)
-    userinfo, at, hostport = netloc.rpartition("@")
-    if at:
-        netloc = f"{_mask_userinfo(userinfo)}@{hostport}"
-    return f"{scheme}://{netloc}{delim}{_mask_after_query(tail) if delim else ''}"
-
-
-def _split_netloc(rest: str) -> tuple[str, str, str]:
-    # The netloc ends at the first '/', '?' or '#' (RFC 3986); keep that delimiter.
+    rest = _mask_query(rest)
+    if "@" not in rest:
+        return f"{scheme}://{rest}"
+    if not fields_are_reliable(f"{scheme}://{rest}"):
+        return f"{scheme}://{MASK}@{rest.rpartition('@')[2]}"
     match = re.search(r"[/?#]", rest)
-    if match is None:
-        return rest, "", ""
-    return rest[: match.start()], rest[match.start()], rest[match.end() :]
+    cut = len(rest) if match is None else match.start()
+    userinfo, at, hostport = rest[:cut].rpartition("@")
+    if not at:
+        return f"{scheme}://{rest}"
+    return f"{scheme}://{_mask_userinfo(userinfo)}@{hostport}{rest[cut:]}"
 
 
-def _mask_after_query(tail: str) -> str:
-    # ``tail`` follows the netloc's delimiter: path?query#fragment (any part absent).
-    before, q, after = tail.partition("?")
+def _mask_query(rest: str) -> str:
+    # ``rest`` is everything after '://'. The query starts at the first '?'
+    # (one inside a password is left to the caller's last-'@' rule).
+    head, q, after = rest.partition("?")
     if not q:
-        return tail
-    query, hash_, fragment = after.partition("#")
-    return f"{before}?{_mask_query(query)}{hash_}{fragment}"
+        return rest
+    items = []
+    for item in after.split("&"):
+        name, eq, value = item.partition("=")
+        if eq and is_secret_name(unquote(name)):
+            items.append(f"{name}={MASK}")
+            if "#" in value:
+                break  # a raw '#' in the password: all that follows may be its tail
+        else:
+            items.append(item)
+    return f"{head}?{'&'.join(items)}"
 
 
 def secrets_of(url: object, options: Mapping[str, Any] | None = None) -> list[str]:
