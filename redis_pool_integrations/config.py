@@ -9,6 +9,7 @@ adapters import (``PoolSettings``, ``Problem``, ``parse_config``,
 
 from __future__ import annotations
 
+from .options import SCHEMES, TIMEOUT_MAX, URL_OPTIONS
 from .redact import redact_error as _redact_error
 from .redact import redact_url
 from .settings import (
@@ -20,9 +21,6 @@ from .settings import (
     KIND_STANDALONE,
     MAX_CONNECTIONS_LIMIT,
     PLANNED_KINDS,
-    SCHEMES,
-    TIMEOUT_MAX,
-    URL_OPTIONS,
     KeyLabel,
     Parsed,
     PoolSettings,

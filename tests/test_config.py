@@ -20,14 +20,14 @@ from redis.retry import Retry
 
 from redis_pool_integrations import PoolConfigError, PoolRegistry, parse_config, validate
 from redis_pool_integrations.config import CODES, PoolSettings, redact_url
-from redis_pool_integrations.redact import redact_text, secrets_of
-from redis_pool_integrations.settings import (
-    MAX_CONNECTIONS_LIMIT,
+from redis_pool_integrations.options import (
     OPTION_RULES,
     SCHEMES,
     TIMEOUT_MAX,
     accepted_options,
 )
+from redis_pool_integrations.redact import redact_text, secrets_of
+from redis_pool_integrations.settings import MAX_CONNECTIONS_LIMIT
 
 OK = {"url": "redis://127.0.0.1:6379/0"}
 

@@ -18,7 +18,12 @@ from redis_pool_integrations import PoolConfigError, PoolNotFoundError, PoolRegi
 from redis_pool_integrations.django import checks as django_checks
 from redis_pool_integrations.django import get_redis
 from redis_pool_integrations.flask import RedisPools
-from redis_pool_integrations.settings import DEPRECATED_OPTIONS, OPTION_RULES, accepted_options
+from redis_pool_integrations.options import (
+    DEPRECATED_OPTIONS,
+    OPTION_RULES,
+    POOL_OPTIONS,
+    accepted_options,
+)
 
 from .redis_server import RedisServer
 from .test_config import any_config, settings_values
@@ -112,6 +117,14 @@ def test_values_accepted_at_configuration_never_fail_at_use_with_a_type_error(
         registry = PoolRegistry({"default": raw})
     except PoolConfigError:
         return
+    # What the pool really uses is what the settings (and so stats()) say:
+    # nothing in the URL overrides them behind stats()'s back.
+    settings_ = registry.settings()
+    pool = registry.get_pool()
+    assert (pool.max_connections, pool.timeout) == (settings_.max_connections, settings_.timeout)
+    for name, value in settings_.options.items():
+        if name not in POOL_OPTIONS:  # the pool consumes those itself
+            assert pool.connection_kwargs[name] == value, name
     try:
         registry.get_redis().ping()
     except redis.RedisError:
