@@ -40,6 +40,7 @@ __all__ = [
     "SCHEMES",
     "TIMEOUT_MAX",
     "URL_OPTIONS",
+    "KeyLabel",
     "Parsed",
     "PoolSettings",
     "Problem",

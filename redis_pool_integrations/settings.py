@@ -1,9 +1,10 @@
 """The settings table: one entry per key and per redis-py option, and the one parse.
 
 Each pool key (:data:`KEY_TABLE`) and each redis-py connection or pool option
-(:data:`~redis_pool_integrations.options.OPTION_RULES`) has one declarative entry: its name, default, what it
-accepts and how a value is converted (a number written as a string, as
-settings read from the environment are, becomes a number). :func:`parse` walks
+(:data:`~redis_pool_integrations.options.OPTION_RULES`) has one declarative
+entry: its name, default, what it accepts and how a value is converted (a
+number written as a string, as settings read from the environment are,
+becomes a number). :func:`parse` walks
 the raw mapping once and returns the settings and every problem together;
 :func:`~redis_pool_integrations.config.parse_config` and
 :func:`~redis_pool_integrations.config.validate` are thin wrappers over it.

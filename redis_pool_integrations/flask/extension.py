@@ -10,7 +10,7 @@ from typing import Any
 import redis
 from flask import Flask, current_app, has_app_context
 
-from ..config import PoolSettings, parse
+from ..config import KeyLabel, PoolSettings, parse
 from ..errors import RedisPoolError
 from ..pool import SharedConnectionPool
 from ..registry import PoolRegistry
@@ -21,6 +21,7 @@ __all__ = [
     "RedisPools",
     "RedisPoolsState",
     "RedisPoolsStateError",
+    "core_config",
     "read_config",
 ]
 
@@ -61,6 +62,22 @@ def read_config(config: Mapping[str, Any]) -> dict[str, PoolSettings]:
     :class:`~redis_pool_integrations.PoolConfigError` naming the config key
     and alias of every error; warnings are logged.
     """
+    raw, key_label = core_config(config)
+    parsed = parse(raw, upper=True, key_label=key_label, setting=POOLS_KEY)
+    for problem in parsed.warnings:
+        logger.warning("%s (%s)", problem, problem.code)
+    return parsed.raise_for_errors()
+
+
+def core_config(config: Mapping[str, Any]) -> tuple[Any, KeyLabel]:
+    """The app's ``REDIS_*`` config as the core's raw settings (upper-case keys).
+
+    Returns what the core's parse takes with ``upper=True`` and the
+    ``key_label`` that names each key as the app's config spells it. Only
+    translates: every problem, including a ``REDIS_POOLS`` that is not a
+    mapping (E001) or no pool at all (E003, "REDIS_URL is missing"), is the
+    core's to report.
+    """
     pools = config.get(POOLS_KEY)
     raw: Any = {} if pools is None else pools  # not a mapping: the core reports E001
     if isinstance(raw, Mapping) and "default" not in raw:
@@ -69,16 +86,14 @@ def read_config(config: Mapping[str, Any]) -> dict[str, PoolSettings]:
             # Nothing configured at all: an empty 'default' makes the core say
             # "REDIS_URL is missing", the key a Flask user has to set.
             raw = {"default": flat, **raw}
+    flat_default = not (isinstance(pools, Mapping) and "default" in pools)
 
     def key_label(alias: str, core_key: str) -> str:
-        if alias == "default" and not (isinstance(pools, Mapping) and "default" in pools):
+        if alias == "default" and flat_default:
             return DEFAULT_KEYS.get(core_key, f"REDIS_{core_key.upper()}")
         return f"{POOLS_KEY}[{alias!r}][{core_key.upper()!r}]"
 
-    parsed = parse(raw, upper=True, key_label=key_label, setting=POOLS_KEY)
-    for problem in parsed.warnings:
-        logger.warning("%s (%s)", problem, problem.code)
-    return parsed.raise_for_errors()
+    return raw, key_label
 
 
 class RedisPools:
