@@ -22,6 +22,7 @@ __all__ = [
     "SECRET_OPTIONS",
     "fields_are_reliable",
     "is_secret_name",
+    "mask_secrets",
     "redact_error",
     "redact_text",
     "redact_url",
@@ -149,7 +150,11 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     a password ``0`` must not mangle ``/0``, and such a password appears in
     output only as part of a URL, which is masked by field.
     """
-    text = _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+    return mask_secrets(_URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text), secrets)
+
+
+def mask_secrets(text: str, secrets: Iterable[str]) -> str:
+    """Replace each of ``secrets`` in ``text``: as a whole token, or anywhere if long."""
     for secret in sorted(set(secrets), key=len, reverse=True):
         if not secret or secret == MASK:
             continue

@@ -50,7 +50,7 @@ from .options import (
     accepted_options,
     to_number,
 )
-from .redact import fields_are_reliable, is_secret_name, redact_text, redact_url, secrets_of
+from .redact import fields_are_reliable, is_secret_name, mask_secrets, redact_url, secrets_of
 
 __all__ = [
     "CODES",
@@ -218,8 +218,9 @@ class _Alias:
     def add(self, code: str, key: str, message: str, hint: str) -> None:
         level: Literal["error", "warning"] = "warning" if code.startswith("W") else "error"
         self.failed = self.failed or level == "error"
-        # Belt and braces: whatever a message quotes, the alias's secrets are masked.
-        message, hint = redact_text(message, self.secrets), redact_text(hint, self.secrets)
+        # Belt and braces: whatever a message quotes, the alias's secrets are
+        # masked (URLs in it are already redacted field by field).
+        message, hint = mask_secrets(message, self.secrets), mask_secrets(hint, self.secrets)
         self.parser.problems.append(Problem(code, self.alias, key, message, hint, level))
 
 
@@ -378,8 +379,7 @@ def _value_problem(a: _Alias, code: str, key: str, where: str, rule: Rule, value
         code,
         key,
         f"{where} must be {rule.expected}, got {_shown(value, rule.secret)}.",
-        "Strings from the environment are converted for numbers and booleans; "
-        "see the configuration reference for this option.",
+        "Fix the value (numbers and booleans may be written as strings), or remove it.",
     )
 
 

@@ -46,7 +46,7 @@ CASES: list[tuple[str, Any, list[str]]] = [
     ("E004", {"default": {"url": "http://example.invalid"}}, ["scheme 'http'"]),
     ("E004", {"default": {"url": 6379}}, ["non-empty string"]),
     ("E004", {"default": {"url": "redis://127.0.0.1:port/0"}}, ["not a valid URL"]),
-    ("E004", {"default": {"url": "unix://"}}, ["not a valid URL"]),
+    ("E004", {"default": {"url": "unix://"}}, ["not a valid URL", "[[user]:password@]host"]),
     ("E005", {"default": {**OK, "max_connections": "many"}}, ["integer >= 1", "'many'"]),
     ("E005", {"default": {**OK, "max_connections": 0}}, ["integer >= 1"]),
     ("E005", {"default": {**OK, "max_connections": True}}, ["integer >= 1"]),
