@@ -327,10 +327,13 @@ def _check_query(a: _Alias, label: str, shown: str, parts: Any) -> None:
     parsers: Mapping[str, Any] = redis.connection.URL_QUERY_ARGUMENT_PARSERS
     seen: dict[str, Any] = {}
     for name, raw in parse_qsl(parts.query, keep_blank_values=True):
-        if name in seen:
-            continue  # redis-py takes the first; the second is reported below if it differs
         rule = OPTION_RULES.get(name)
         where = f"query parameter {name!r} of {label} {shown!r}"
+        if name in seen:
+            # redis-py silently takes the first of two; two that differ are a contradiction.
+            if rule is not None and _converts_to(rule, raw) != seen[name]:
+                a.add("E155", label, f"{where} is given twice, differently.", "Keep one.")
+            continue
         if name in ("max_connections", "timeout"):
             key = a.label(name)
             a.add(
@@ -372,6 +375,13 @@ def _check_query(a: _Alias, label: str, shown: str, parts: Any) -> None:
                 f"Set {name!r} in {a.label('options')} instead of the URL.",
             )
         seen[name] = ours
+
+
+def _converts_to(rule: Rule, value: Any) -> Any:
+    try:
+        return rule.convert(value)
+    except Refused:
+        return _MISSING
 
 
 def _value_problem(a: _Alias, code: str, key: str, where: str, rule: Rule, value: Any) -> None:

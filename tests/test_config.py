@@ -103,6 +103,7 @@ CASES: list[tuple[str, Any, list[str]]] = [
     ("E154", {"default": {"url": "redis://h/0?timeout=0.1"}}, ["stats()"]),
     ("E155", {"default": {"url": "redis://h/0", "options": {"db": 1}}}, ["'db'", "silently"]),
     ("E155", {"default": {"url": "redis://h/0?db=2"}}, ["database 0", "2"]),
+    ("E155", {"default": {"url": "redis://h?db=1&db=2"}}, ["given twice"]),
     ("E155", {"default": {"url": "redis://:a@h/0?password=b"}}, ["password twice"]),
     (
         "E155",
