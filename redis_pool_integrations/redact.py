@@ -106,14 +106,19 @@ def _mask_query(rest: str) -> str:
     head, q, after = rest.partition("?")
     if not q:
         return rest
-    items = []
+    items: list[str] = []
+    masking = False
     for item in after.split("&"):
         name, eq, value = item.partition("=")
         if eq and is_secret_name(unquote(name)):
             items.append(f"{name}={MASK}")
+            masking = True
             if "#" in value:
                 break  # a raw '#' in the password: all that follows may be its tail
+        elif masking and not eq:
+            continue  # no 'name=': the tail of a password with a raw '&'
         else:
+            masking = False
             items.append(item)
     return f"{head}?{'&'.join(items)}"
 

@@ -8,10 +8,11 @@ import re
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import redis.connection
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from redis.backoff import NoBackoff
 from redis.cache import CacheConfig
@@ -402,3 +403,32 @@ def test_configuration_reference_lists_every_option_with_what_it_accepts() -> No
     for name, schemes, accepts in rows:
         assert accepts == OPTION_RULES[name].expected, name
         assert schemes == ", ".join(s for s in SCHEMES if name in accepted_options(s)), name
+
+
+passwords = st.text(
+    alphabet=st.characters(blacklist_categories=["Cc", "Cs", "Zs", "Zl", "Zp"]),
+    min_size=1,
+    max_size=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(passwords, st.sampled_from(["redis", "rediss"]), st.booleans())
+def test_no_password_survives_redaction_in_any_spelling(
+    password: str, scheme: str, encode: bool
+) -> None:
+    shown_password = quote(password, safe="") if encode else password
+    templates = [
+        f"{scheme}://:{{}}@db.example:6379/0",
+        f"{scheme}://app:{{}}@db.example:6379/0?socket_timeout=2",
+        f"{scheme}://db.example:6379/0?db=0&password={{}}",
+        "unix:///run/redis.sock?password={}&db=1",
+    ]
+    for template in templates:
+        # Only a password that cannot be found in the rest of the URL by chance.
+        assume(shown_password not in template.format(""))
+        url = template.format(shown_password)
+        shown = redact_url(url)
+        assert shown_password not in shown, (url, shown)
+        if encode:
+            assert "db.example:6379" in shown or "unix://" in shown  # nothing else mangled
