@@ -53,27 +53,36 @@ __all__ = [
 
 
 def validate(
-    config: object, *, upper: bool = False, key_label: KeyLabel | None = None
+    config: object,
+    *,
+    upper: bool = False,
+    key_label: KeyLabel | None = None,
+    setting: str | None = None,
 ) -> list[Problem]:
     """Return every problem of ``config``, a mapping of alias to settings.
 
     Pure: no network I/O, no framework import, never raises for any input.
     ``upper=True`` expects Django/Flask's upper-case keys (``URL``); ``key_label``
     maps ``(alias, core_key)`` to the name a message should show, for adapters
-    whose settings are spelled differently (Flask's ``REDIS_URL``).
+    whose settings are spelled differently (Flask's ``REDIS_URL``); ``setting``
+    names the whole mapping in messages (``REDIS_POOLS``).
     """
-    return list(parse(config, upper=upper, key_label=key_label).problems)
+    return list(parse(config, upper=upper, key_label=key_label, setting=setting).problems)
 
 
 def parse_config(
-    config: object, *, upper: bool = False, key_label: KeyLabel | None = None
+    config: object,
+    *,
+    upper: bool = False,
+    key_label: KeyLabel | None = None,
+    setting: str | None = None,
 ) -> dict[str, PoolSettings]:
     """Validate ``config`` and return a :class:`PoolSettings` per alias.
 
     Raises :class:`~redis_pool_integrations.PoolConfigError` listing every
     error (warnings do not raise).
     """
-    return parse(config, upper=upper, key_label=key_label).raise_for_errors()
+    return parse(config, upper=upper, key_label=key_label, setting=setting).raise_for_errors()
 
 
 def redact_error(exc: BaseException, settings: PoolSettings) -> str:
