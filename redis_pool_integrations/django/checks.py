@@ -1,8 +1,10 @@
 """Django system checks for ``REDIS_POOLS`` and the caches that use it.
 
 Every id lives in :data:`CHECK_IDS`. The core's problem codes map 1:1 to
-``redis_pool_integrations.<code>``; ids from E020 on are Django-only. Plain
-``manage.py check`` does no network I/O; only ``check --deploy`` pings.
+``redis_pool_integrations.<code>``, so each new core code gets its id here by
+itself; E020-E039 are the Django-only range of the numbering scheme (see
+:mod:`redis_pool_integrations.settings`). Plain ``manage.py check`` does no
+network I/O; only ``check --deploy`` pings.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
 
-from ..config import CODES, Problem, validate
+from ..config import CODES, Problem, parse
 from ..constants import DEFAULT_ALIAS, PING_TIMEOUT
 from . import conf
 from .cache import CACHE_OPTIONS
@@ -61,7 +63,7 @@ def check_settings(
                 id=_id("E020"),
             )
         ]
-    return [_message(p) for p in validate(raw, upper=True)]
+    return [_message(p) for p in parse(raw, upper=True).problems]
 
 
 def check_caches(
@@ -104,7 +106,7 @@ def check_reachable(
 ) -> list[checks.CheckMessage]:
     """``check --deploy`` only: PING every alias and report each one that fails."""
     raw = conf.raw_setting()
-    if raw is conf.MISSING or any(p.level == "error" for p in validate(raw, upper=True)):
+    if raw is conf.MISSING or parse(raw, upper=True).errors:
         return []  # check_settings reports it; there is nothing valid to ping
     errors: list[checks.CheckMessage] = []
     for alias, pool in conf.pool_settings().items():

@@ -11,9 +11,9 @@ import redis
 from flask import Flask, current_app, has_app_context
 
 from ..client import LazyRedis
-from ..config import PoolSettings, Problem, parse_config, validate
+from ..config import KeyLabel, PoolSettings, parse
 from ..constants import DEFAULT_ALIAS
-from ..errors import PoolConfigError, RedisPoolError
+from ..errors import RedisPoolError
 from ..pool import SharedConnectionPool
 from ..registry import PoolRegistry
 
@@ -23,6 +23,7 @@ __all__ = [
     "RedisPools",
     "RedisPoolsState",
     "RedisPoolsStateError",
+    "core_config",
     "read_config",
 ]
 
@@ -63,52 +64,38 @@ def read_config(config: Mapping[str, Any]) -> dict[str, PoolSettings]:
     :class:`~redis_pool_integrations.PoolConfigError` naming the config key
     and alias of every error; warnings are logged.
     """
-    pools = config.get(POOLS_KEY, {})
-    if pools is None:
-        pools = {}
-    if not isinstance(pools, Mapping):
-        raise PoolConfigError(
-            [
-                Problem(
-                    "E001",
-                    None,
-                    POOLS_KEY,
-                    f"{POOLS_KEY} must be a mapping of alias to settings, "
-                    f"got {type(pools).__name__}.",
-                    f"Use a dict such as {{'cache': {{'URL': 'redis://127.0.0.1:6379/1'}}}}, "
-                    f"or remove {POOLS_KEY} and set REDIS_URL.",
-                )
-            ]
-        )
-    combined: dict[Any, Any] = {}
-    flat = {key.upper(): config[name] for key, name in DEFAULT_KEYS.items() if name in config}
-    if flat and DEFAULT_ALIAS not in pools:
-        combined[DEFAULT_ALIAS] = flat
-    combined.update(pools)
-    if not combined:
-        raise PoolConfigError(
-            [
-                Problem(
-                    "E003",
-                    DEFAULT_ALIAS,
-                    "REDIS_URL",
-                    "REDIS_URL is missing (and REDIS_POOLS names no pool).",
-                    "Set REDIS_URL to the server's address, e.g. 'redis://127.0.0.1:6379/0', "
-                    "before calling init_app.",
-                )
-            ]
-        )
+    raw, key_label = core_config(config)
+    parsed = parse(raw, upper=True, key_label=key_label, setting=POOLS_KEY)
+    for problem in parsed.warnings:
+        logger.warning("%s (%s)", problem, problem.code)
+    return parsed.raise_for_errors()
+
+
+def core_config(config: Mapping[str, Any]) -> tuple[Any, KeyLabel]:
+    """The app's ``REDIS_*`` config as the core's raw settings (upper-case keys).
+
+    Returns what the core's parse takes with ``upper=True`` and the
+    ``key_label`` that names each key as the app's config spells it. Only
+    translates: every problem, including a ``REDIS_POOLS`` that is not a
+    mapping (E001) or no pool at all (E003, "REDIS_URL is missing"), is the
+    core's to report.
+    """
+    pools = config.get(POOLS_KEY)
+    raw: Any = {} if pools is None else pools  # not a mapping: the core reports E001
+    if isinstance(raw, Mapping) and DEFAULT_ALIAS not in raw:
+        flat = {key.upper(): config[name] for key, name in DEFAULT_KEYS.items() if name in config}
+        if flat or not raw:
+            # Nothing configured at all: an empty 'default' makes the core say
+            # "REDIS_URL is missing", the key a Flask user has to set.
+            raw = {DEFAULT_ALIAS: flat, **raw}
+    flat_default = not (isinstance(pools, Mapping) and DEFAULT_ALIAS in pools)
 
     def key_label(alias: str, core_key: str) -> str:
-        if alias == DEFAULT_ALIAS and DEFAULT_ALIAS not in pools:
+        if alias == DEFAULT_ALIAS and flat_default:
             return DEFAULT_KEYS.get(core_key, f"REDIS_{core_key.upper()}")
         return f"{POOLS_KEY}[{alias!r}][{core_key.upper()!r}]"
 
-    settings = parse_config(combined, upper=True, key_label=key_label)
-    for problem in validate(combined, upper=True, key_label=key_label):
-        if problem.level == "warning":
-            logger.warning("%s (%s)", problem, problem.code)
-    return settings
+    return raw, key_label
 
 
 class RedisPools:

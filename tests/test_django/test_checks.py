@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
+from redis.cache import CacheConfig
 
 from redis_pool_integrations.config import CODES
 from redis_pool_integrations.django.checks import CHECK_IDS
@@ -40,7 +41,21 @@ CASES: dict[str, tuple[Any, Any]] = {
     "E009": ({"default": {"URL": URL, "OPTIONS": {"socket_timout": 2}}}, None),
     "E010": ({"default": {"URL": URL, "OPTIONS": {"host": "10.0.0.1"}}}, None),
     "E011": ({"default": {"URL": URL, "KIND": "cluster"}}, None),
-    "W001": ({"default": {"URL": URL, "MAX_CONNECTIONS": 100_000}}, None),
+    "W001": ({"default": {"URL": URL, "MAX_CONNECTIONS": 20_000}}, None),
+    "E012": ({"default": {"URL": URL, "TIMEOUT": 1e10}}, None),
+    "E013": ({"default": {"URL": URL, "MAX_CONNECTIONS": 100_000}}, None),
+    "W101": ({"default": {"URL": URL, "OPTIONS": {"lib_name": "app"}}}, None),
+    "E101": ({"default": {"URL": URL, "OPTIONS": {"retry": "yes"}}}, None),
+    "E102": ({"default": {"URL": URL, "OPTIONS": {"socket_timeout": -1}}}, None),
+    "E103": ({"default": {"URL": URL, "OPTIONS": {"protocol": 4}}}, None),
+    "E104": ({"default": {"URL": URL, "OPTIONS": {"max_connections": 4}}}, None),
+    "E105": ({"default": {"URL": URL, "OPTIONS": {"cache_config": CacheConfig()}}}, None),
+    "E150": ({"default": {"URL": "redis://:6379/0"}}, None),
+    "E151": ({"default": {"URL": "redis://127.0.0.1:0/0"}}, None),
+    "E152": ({"default": {"URL": "redis://127.0.0.1/zero"}}, None),
+    "E153": ({"default": {"URL": f"{URL}?decode_responses=false"}}, None),
+    "E154": ({"default": {"URL": f"{URL}?timeout=0.1"}}, None),
+    "E155": ({"default": {"URL": URL, "OPTIONS": {"db": 1}}}, None),
     "E020": (MISSING, None),
     "E022": (
         {"default": {"URL": URL}},

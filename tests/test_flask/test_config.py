@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from redis.cache import CacheConfig
 
 from redis_pool_integrations import PoolConfigError
 from redis_pool_integrations.config import CODES
@@ -101,6 +102,43 @@ ERRORS: list[tuple[dict[str, Any], str, str]] = [
         {"REDIS_POOLS": {"cache": {"URL": URL, "KIND": "cluster"}}},
         "E011",
         "pool 'cache': REDIS_POOLS['cache']['KIND'] 'cluster' is not supported yet",
+    ),
+    ({"REDIS_URL": URL, "REDIS_TIMEOUT": "1e10"}, "E012", "REDIS_TIMEOUT is 1e+10 s"),
+    ({"REDIS_URL": URL, "REDIS_MAX_CONNECTIONS": 10**6}, "E013", "REDIS_MAX_CONNECTIONS is"),
+    (
+        {"REDIS_URL": URL, "REDIS_OPTIONS": {"retry": "yes"}},
+        "E101",
+        "option 'retry' in REDIS_OPTIONS must be a redis.retry.Retry",
+    ),
+    (
+        {"REDIS_URL": URL, "REDIS_OPTIONS": {"socket_connect_timeout": -1}},
+        "E102",
+        "option 'socket_connect_timeout' in REDIS_OPTIONS must be a number > 0",
+    ),
+    ({"REDIS_URL": URL, "REDIS_OPTIONS": {"protocol": 4}}, "E103", "must be 2 or 3"),
+    (
+        {"REDIS_URL": URL, "REDIS_OPTIONS": {"timeout": 1}},
+        "E104",
+        "Set REDIS_TIMEOUT instead",
+    ),
+    (
+        {"REDIS_POOLS": {"c": {"URL": URL, "OPTIONS": {"cache_config": CacheConfig()}}}},
+        "E105",
+        "Add 'protocol': 3 to REDIS_POOLS['c']['OPTIONS']",
+    ),
+    ({"REDIS_URL": "redis://:6379/0"}, "E150", "REDIS_URL 'redis://:6379/0' has no host"),
+    ({"REDIS_URL": "redis://h:0/0"}, "E151", "has port 0"),
+    ({"REDIS_URL": "redis://h/abc"}, "E152", "is not a database number"),
+    ({"REDIS_URL": "redis://h/0?foo=1"}, "E153", "query parameter 'foo' of REDIS_URL"),
+    (
+        {"REDIS_URL": "redis://h/0?max_connections=3"},
+        "E154",
+        "would override REDIS_MAX_CONNECTIONS",
+    ),
+    (
+        {"REDIS_URL": "redis://h/0", "REDIS_OPTIONS": {"db": 1}},
+        "E155",
+        "but REDIS_URL sets it to 0",
     ),
 ]
 

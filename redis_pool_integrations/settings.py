@@ -1,0 +1,750 @@
+"""The settings table: one entry per key and per redis-py option, and the one parse.
+
+Each pool key (:data:`KEY_TABLE`) and each redis-py connection or pool option
+(:data:`~redis_pool_integrations.options.OPTION_RULES`) has one declarative
+entry: its name, default, what it accepts and how a value is converted (a
+number written as a string, as settings read from the environment are,
+becomes a number). :func:`parse` walks
+the raw mapping once and returns the settings and every problem together;
+:func:`~redis_pool_integrations.config.parse_config` and
+:func:`~redis_pool_integrations.config.validate` are thin wrappers over it.
+
+Problem codes are numbered by concern, so each has room to grow:
+
+========== ===========================================================
+E001-E019  the shape of the settings and the pool keys (W001-W019)
+E020-E039  Django-only checks (in ``django/checks.py``)
+E040-E059  Flask-only problems (reserved)
+E100-E149  values of redis-py options, in OPTIONS or the URL (W100-W149)
+E150-E199  the URL: host, port, db, query parameters, contradictions
+E200-E299  pool kinds: sentinel (E200-E249), cluster (E250-E299)
+E300-E349  circuit breaker (reserved)
+========== ===========================================================
+
+Nothing here imports Django or Flask or touches the network.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import redis.connection
+
+from .errors import PoolConfigError
+from .options import (
+    CACHE_NEEDS_RESP3,
+    DEPRECATED_OPTIONS,
+    OPTION_RULES,
+    POOL_OPTIONS,
+    SCHEME_CLASSES,
+    SCHEMES,
+    TIMEOUT_MAX,
+    URL_OPTIONS,
+    Refused,
+    Rule,
+    accepted_options,
+    to_number,
+)
+from .redact import fields_are_reliable, is_secret_name, mask_secrets, redact_url, secrets_of
+
+__all__ = [
+    "CODES",
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_TIMEOUT",
+    "KEYS",
+    "KEY_TABLE",
+    "MAX_CONNECTIONS_LIMIT",
+    "Key",
+    "Parsed",
+    "PoolSettings",
+    "Problem",
+    "parse",
+]
+
+DEFAULT_MAX_CONNECTIONS = 50
+DEFAULT_TIMEOUT = 5.0
+#: Hard cap of MAX_CONNECTIONS: one process cannot hold more TCP connections
+#: to one server from one local address than there are ports.
+MAX_CONNECTIONS_LIMIT = 65_535
+#: Above this a per-process cap is almost certainly a total mistaken for it
+#: (it is also the Redis server's default ``maxclients``): W001.
+HUGE_MAX_CONNECTIONS = 10_000
+KIND_STANDALONE = "standalone"
+#: Pool kinds the settings model reserves; only ``standalone`` is built today.
+PLANNED_KINDS = ("sentinel", "cluster")
+
+#: Every problem code, what it means. Framework adapters prefix them
+#: (Django: ``redis_pool_integrations.E003``); a test asserts they are unique.
+CODES: dict[str, str] = {
+    "E001": "the pool settings are not a mapping of alias to settings",
+    "E002": "an alias is not a non-empty string, or its settings are not a mapping",
+    "E003": "URL is missing",
+    "E004": "URL is not a valid redis://, rediss:// or unix:// URL",
+    "E005": "MAX_CONNECTIONS is not an integer >= 1",
+    "E006": "TIMEOUT is not a number of seconds >= 0",
+    "E007": "an unknown settings key (a typo)",
+    "E008": "OPTIONS is not a mapping",
+    "E009": "an option redis-py's connection does not accept",
+    "E010": "an option that belongs in the URL (host, port, path)",
+    "E011": "KIND names a pool kind that is not supported",
+    "E012": "TIMEOUT is longer than the platform can wait (threading.TIMEOUT_MAX)",
+    "E013": "MAX_CONNECTIONS is above 65535 (the TCP port space)",
+    "W001": "MAX_CONNECTIONS is very large for a single process",
+    "W101": "an option the installed redis-py deprecates",
+    "E101": "an option's value has the wrong type",
+    "E102": "an option's number is out of range",
+    "E103": "an option's value is not one of the values redis-py knows",
+    "E104": "an option that has its own key or is set by this library",
+    "E105": "an option that needs another option (client-side caching needs protocol 3)",
+    "E150": "URL has no host",
+    "E151": "URL port is not in 1-65535",
+    "E152": "URL database (path or ?db=) is not an integer >= 0",
+    "E153": "URL query parameter redis-py does not accept or would not convert",
+    "E154": "URL query parameter overrides MAX_CONNECTIONS or TIMEOUT",
+    "E155": "URL and OPTIONS (or two parts of the URL) set one option to different values",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the settings: which alias, which key, and the fix."""
+
+    code: str
+    alias: str | None
+    key: str | None
+    message: str
+    hint: str
+    level: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        prefix = f"pool {self.alias!r}: " if self.alias is not None else ""
+        return f"{prefix}{self.message} {self.hint}"
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """The validated settings of one alias (core spelling, lower-case keys).
+
+    Immutable: ``options`` is a read-only mapping (``dict(settings.options)``
+    and ``**settings.options`` work). Compared and hashed by value, so the
+    registry can tell which aliases changed. Make them with
+    :func:`~redis_pool_integrations.parse_config`, which validates.
+    """
+
+    alias: str
+    url: str = field(repr=False)
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    timeout: float = DEFAULT_TIMEOUT
+    # Options may carry a password or a credential provider: kept out of repr().
+    options: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    kind: str = KIND_STANDALONE
+
+    def __post_init__(self) -> None:
+        # A private copy behind a read-only view: the caller's dict can change
+        # later without changing settings the registry compares.
+        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+
+    def __hash__(self) -> int:
+        # Option values may be unhashable (lists, dicts); equal settings still
+        # hash equal because equal options have equal names.
+        fields = (self.alias, self.url, self.max_connections, self.timeout, self.kind)
+        return hash((*fields, *sorted(self.options)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # mappingproxy cannot be pickled; rebuild from a plain dict.
+        return (
+            type(self),
+            (
+                self.alias,
+                self.url,
+                self.max_connections,
+                self.timeout,
+                dict(self.options),
+                self.kind,
+            ),
+        )
+
+    @property
+    def redacted_url(self) -> str:
+        """The URL with its password, if any, replaced by ``***``."""
+        return redact_url(self.url)
+
+    def __repr__(self) -> str:
+        return (
+            f"PoolSettings(alias={self.alias!r}, url={self.redacted_url!r}, "
+            f"max_connections={self.max_connections}, timeout={self.timeout:g}, "
+            f"options={sorted(self.options)!r}, kind={self.kind!r})"
+        )
+
+
+# -- the pool keys --------------------------------------------------------------
+
+KeyLabel = Callable[[str, str], str]
+# redis-py's own URL parser, so we reject exactly what it would reject.
+_parse_url: Callable[[str], dict[str, Any]] = redis.connection.parse_url
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class Key:
+    """One pool key: its core name, default, type for the docs, and its check."""
+
+    name: str
+    default: Any
+    type: str
+    check: Callable[[_Alias, Any], Any]
+
+
+class _Alias:
+    """The problems and derived facts of one alias while it is parsed."""
+
+    def __init__(self, parser: _Parser, alias: str, raw: Mapping[Any, Any]) -> None:
+        self.parser = parser
+        self.alias = alias
+        self.failed = False
+        self.scheme = "redis"
+        self.url_options: dict[str, Any] = {}
+        url, options = raw.get(parser.spell("url")), raw.get(parser.spell("options"))
+        self.secrets = secrets_of(url, options if isinstance(options, Mapping) else None)
+
+    def label(self, key: str) -> str:
+        return self.parser.label(self.alias, key)
+
+    def add(self, code: str, key: str, message: str, hint: str) -> None:
+        level: Literal["error", "warning"] = "warning" if code.startswith("W") else "error"
+        self.failed = self.failed or level == "error"
+        # Belt and braces: whatever a message quotes, the alias's secrets are
+        # masked (URLs in it are already redacted field by field).
+        message, hint = mask_secrets(message, self.secrets), mask_secrets(hint, self.secrets)
+        self.parser.problems.append(Problem(code, self.alias, key, message, hint, level))
+
+
+def _shown(value: Any, secret: bool = False) -> str:
+    if secret:
+        return f"a {type(value).__name__} (not shown)"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_url(a: _Alias, url: Any) -> Any:
+    label = a.label("url")
+    fix = (
+        f"Set {label} to a URL like 'redis://[[user]:password@]host[:port][/db]', "
+        "'rediss://...' for TLS, or 'unix:///path/to/redis.sock?db=0'."
+    )
+    if not isinstance(url, str) or not url:
+        a.add("E004", label, f"{label} must be a non-empty string.", fix)
+        return _MISSING
+    shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        a.add("E004", label, f"{label} {shown!r} is not a valid URL.", fix)
+        return _MISSING
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES or not url.startswith(f"{scheme}://"):
+        a.add(
+            "E004",
+            label,
+            f"{label} {shown!r} has scheme {parts.scheme!r}; "
+            "only redis://, rediss:// and unix:// are supported.",
+            fix,
+        )
+        return _MISSING
+    a.scheme = scheme
+    if "@" in url and not fields_are_reliable(url):
+        a.add(
+            "E004",
+            label,
+            f"{label} {shown!r} is ambiguous: an '@' follows a raw '/', '?' or '#' "
+            "(in the password, or in a query value).",
+            "Percent-encode those characters ('/' as %2F, '?' as %3F, '#' as %23, "
+            f"'@' as %40), or set the password in {a.label('options')} instead.",
+        )
+        return _MISSING
+    before = len(a.parser.problems)
+    if scheme == "unix":
+        if not parts.path:
+            a.add("E004", label, f"{label} {shown!r} is not a valid URL: no socket path.", fix)
+    else:
+        _check_host_port(a, label, shown, parts)
+        db_text = unquote(parts.path).strip("/")
+        if db_text and not (db_text.isdigit() and db_text.isascii()):
+            a.add(
+                "E152",
+                label,
+                f"{label} {shown!r}: the path {parts.path!r} is not a database number.",
+                "Write the database as a number >= 0 after the host, like "
+                "'redis://host:6379/0', or leave the path out.",
+            )
+    _check_query(a, label, shown, parts)
+    if len(a.parser.problems) > before:
+        return _MISSING
+    try:
+        a.url_options = _parse_url(url)
+    except ValueError:
+        a.add("E004", label, f"{label} {shown!r} is not a valid URL.", fix)
+        return _MISSING
+    return url
+
+
+def _check_host_port(a: _Alias, label: str, shown: str, parts: Any) -> None:
+    if not parts.hostname:
+        a.add(
+            "E150",
+            label,
+            f"{label} {shown!r} has no host.",
+            "Name the server after '//', like 'redis://127.0.0.1:6379/0' "
+            "(redis-py would silently use localhost).",
+        )
+    hostport = parts.netloc.rpartition("@")[2]
+    port_text = hostport.rpartition("]")[2].partition(":")[2] if ":" in hostport else ""
+    if not port_text:
+        return
+    if not (port_text.isdigit() and port_text.isascii()):
+        a.add(
+            "E004",
+            label,
+            f"{label} {shown!r} is not a valid URL: port {port_text!r}.",
+            "Write the port as a number, like 'redis://127.0.0.1:6379/0'.",
+        )
+    elif not 1 <= int(port_text) <= 65535:
+        a.add(
+            "E151",
+            label,
+            f"{label} {shown!r} has port {int(port_text)}.",
+            "Use the server's port, 1-65535 (Redis listens on 6379 by default).",
+        )
+
+
+def _check_query(a: _Alias, label: str, shown: str, parts: Any) -> None:
+    accepted = accepted_options(a.scheme)
+    parsers: Mapping[str, Any] = redis.connection.URL_QUERY_ARGUMENT_PARSERS
+    seen: dict[str, Any] = {}
+    for name, raw in parse_qsl(parts.query, keep_blank_values=True):
+        rule = OPTION_RULES.get(name)
+        where = f"query parameter {name!r} of {label} {shown!r}"
+        if name in seen:
+            # redis-py silently takes the first of two; two that differ are a contradiction.
+            if rule is not None and _converts_to(rule, raw) != seen[name]:
+                a.add("E155", label, f"{where} is given twice, differently.", "Keep one.")
+            continue
+        if name in ("max_connections", "timeout"):
+            key = a.label(name)
+            a.add(
+                "E154",
+                label,
+                f"{where} would override {key} without stats() knowing.",
+                f"Remove it from the URL and set {key}.",
+            )
+            continue
+        if name not in accepted or rule is None or name in POOL_OPTIONS:
+            close = _suggest(name, accepted)
+            a.add(
+                "E153",
+                label,
+                f"{where} is not a connection option redis-py accepts in a URL.",
+                f"Set it in {a.label('options')} instead."
+                if name in accepted
+                else f"Did you mean {close[0]!r}?"
+                if close
+                else "Remove it.",
+            )
+            continue
+        try:
+            ours = rule.convert(raw)
+        except Refused as exc:
+            # The database is the URL's own concern (E152), wherever it is written.
+            _value_problem(a, "E152" if name == "db" else exc.code, label, where, rule, raw)
+            continue
+        try:
+            theirs = parsers[name](raw) if name in parsers else raw
+        except (TypeError, ValueError):
+            theirs = _MISSING
+        if ours != theirs:
+            a.add(
+                "E153",
+                label,
+                f"{where} would reach redis-py as {_shown(theirs, rule.secret)}, "
+                f"not as {_shown(ours, rule.secret)}.",
+                f"Set {name!r} in {a.label('options')} instead of the URL.",
+            )
+        seen[name] = ours
+
+
+def _converts_to(rule: Rule, value: Any) -> Any:
+    try:
+        return rule.convert(value)
+    except Refused:
+        return _MISSING
+
+
+def _value_problem(a: _Alias, code: str, key: str, where: str, rule: Rule, value: Any) -> None:
+    a.add(
+        code,
+        key,
+        f"{where} must be {rule.expected}, got {_shown(value, rule.secret)}.",
+        "Fix the value (numbers and booleans may be written as strings), or remove it.",
+    )
+
+
+def _check_max_connections(a: _Alias, value: Any) -> Any:
+    label = a.label("max_connections")
+    try:
+        n = to_number(value, integer=True)
+    except Refused:
+        n = 0
+    if n < 1:
+        a.add(
+            "E005",
+            label,
+            f"{label} must be an integer >= 1, got {_shown(value)}.",
+            f"Set it to the number of connections one worker process may open "
+            f"(default {DEFAULT_MAX_CONNECTIONS}).",
+        )
+        return _MISSING
+    if n > MAX_CONNECTIONS_LIMIT:
+        a.add(
+            "E013",
+            label,
+            f"{label} is {n}, above {MAX_CONNECTIONS_LIMIT} for one process.",
+            "It caps connections per worker process, not in total: "
+            "use about the number of threads of one worker.",
+        )
+        return _MISSING
+    if n > HUGE_MAX_CONNECTIONS:
+        a.add(
+            "W001",
+            label,
+            f"{label} is {n}, for one process.",
+            "It caps connections per worker process, not in total: "
+            "use about the number of threads of one worker.",
+        )
+    return int(n)
+
+
+def _check_timeout(a: _Alias, value: Any) -> Any:
+    label = a.label("timeout")
+    try:
+        seconds = float(to_number(value, integer=False))
+    except Refused:
+        seconds = -1.0
+    if seconds < 0:
+        a.add(
+            "E006",
+            label,
+            f"{label} must be a number of seconds >= 0, got {_shown(value)}.",
+            f"Set {label} to how long a caller may wait for a free connection "
+            f"when all are in use (default {DEFAULT_TIMEOUT:g}).",
+        )
+        return _MISSING
+    if seconds > TIMEOUT_MAX:
+        a.add(
+            "E012",
+            label,
+            f"{label} is {seconds:g} s, longer than this platform can wait ({TIMEOUT_MAX:.0f} s).",
+            f"Set {label} to a few seconds: it is how long a caller waits for a free connection.",
+        )
+        return _MISSING
+    return seconds
+
+
+def _check_options(a: _Alias, options: Any) -> Any:
+    label = a.label("options")
+    if not isinstance(options, Mapping):
+        a.add(
+            "E008",
+            label,
+            f"{label} must be a mapping of redis-py connection options, "
+            f"got {type(options).__name__}.",
+            f"Set {label} to a dict such as {{'socket_timeout': 2}}.",
+        )
+        return _MISSING
+    accepted = accepted_options(a.scheme)
+    converted: dict[str, Any] = {}
+    for name, value in options.items():
+        shown = name if isinstance(name, str) else repr(name)
+        if isinstance(name, str) and name in URL_OPTIONS:
+            a.add(
+                "E010",
+                label,
+                f"option {name!r} in {label} conflicts with the URL.",
+                f"Put the {name} in {a.label('url')} and remove it from {label}.",
+            )
+            continue
+        if not isinstance(name, str) or name not in accepted:
+            if isinstance(name, str) and name.startswith("ssl") and a.scheme != "rediss":
+                fix = f"TLS options need a rediss:// {a.label('url')}."
+            else:
+                close = _suggest(shown, accepted)
+                fix = (
+                    f"Did you mean {close[0]!r}?"
+                    if close
+                    else "See redis-py's Connection arguments for the accepted names."
+                )
+            a.add(
+                "E009",
+                label,
+                f"option {shown!r} in {label} is not accepted by redis-py's "
+                f"{a.scheme}:// connection.",
+                fix,
+            )
+            continue
+        rule = OPTION_RULES.get(name)
+        if rule is None:
+            converted[name] = value  # a newer redis-py's option: passed through
+            continue
+        if name in DEPRECATED_OPTIONS and DEPRECATED_OPTIONS[name] in accepted:
+            a.add(
+                "W101",
+                label,
+                f"option {name!r} in {label} is deprecated by the installed redis-py "
+                "(a DeprecationWarning on every new connection).",
+                f"Use {DEPRECATED_OPTIONS[name]!r} instead.",
+            )
+        try:
+            converted[name] = rule.convert(value)
+        except Refused as exc:
+            if exc.code == "E104":
+                a.add(
+                    "E104",
+                    label,
+                    f"option {name!r} in {label} is not a connection option here.",
+                    f"Set {a.label(name)} instead."
+                    if name in ("max_connections", "timeout")
+                    else f"Remove it: it is {rule.expected}.",
+                )
+            else:
+                _value_problem(a, exc.code, label, f"option {name!r} in {label}", rule, value)
+            continue
+        if name == "connection_class" and not issubclass(value, SCHEME_CLASSES[a.scheme]):
+            a.add(
+                "E101",
+                label,
+                f"option 'connection_class' in {label} must derive from "
+                f"{SCHEME_CLASSES[a.scheme].__name__} for a {a.scheme}:// URL, "
+                f"got {value.__name__}.",
+                "Derive your class from the one redis-py uses for that scheme.",
+            )
+    return converted
+
+
+def _check_kind(a: _Alias, kind: Any) -> Any:
+    label = a.label("kind")
+    if kind != KIND_STANDALONE:
+        planned = isinstance(kind, str) and kind in PLANNED_KINDS
+        a.add(
+            "E011",
+            label,
+            f"{label} {_shown(kind)} is "
+            + ("not supported yet." if planned else "not a known pool kind."),
+            f"Remove {label} or set it to {KIND_STANDALONE!r} "
+            "(sentinel and cluster pools are planned, not built).",
+        )
+        return _MISSING
+    return kind
+
+
+#: The pool keys, in the order they are checked (the URL first: the options
+#: accepted depend on its scheme).
+KEY_TABLE: tuple[Key, ...] = (
+    Key("url", _MISSING, "str", _check_url),
+    Key("max_connections", DEFAULT_MAX_CONNECTIONS, "int", _check_max_connections),
+    Key("timeout", DEFAULT_TIMEOUT, "float", _check_timeout),
+    Key("options", MappingProxyType({}), "mapping", _check_options),
+    Key("kind", KIND_STANDALONE, "str", _check_kind),
+)
+KEYS = tuple(k.name for k in KEY_TABLE)
+
+
+def _check_together(a: _Alias, values: dict[str, Any]) -> None:
+    """What no single key shows: the URL against OPTIONS, options against each other."""
+    options: dict[str, Any] = values["options"]
+    label, url_label = a.label("options"), a.label("url")
+    url = values["url"]
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    # Inside the URL: redis-py lets ?db= beat the path and the userinfo beat ?password=.
+    path_db = parts.path.strip("/") if a.scheme != "unix" else ""
+    if path_db and "db" in query and int(path_db) != int(query["db"]):
+        a.add(
+            "E155",
+            url_label,
+            f"{url_label} {redact_url(url)!r} names database "
+            f"{parts.path.strip('/')} in its path and {query['db']} in ?db=.",
+            "Keep one of them.",
+        )
+    for name, field_value in (("password", parts.password), ("username", parts.username)):
+        if field_value and name in query and unquote(field_value) != query[name]:
+            a.add(
+                "E155",
+                url_label,
+                f"{url_label} {redact_url(url)!r} sets the {name} twice, differently "
+                f"(before '@' and ?{name}=).",
+                "Keep one of them.",
+            )
+    for name, value in options.items():
+        if name in a.url_options and a.url_options[name] != value:
+            secret = is_secret_name(name)
+            a.add(
+                "E155",
+                label,
+                f"option {name!r} in {label} is {_shown(value, secret)}, but {url_label} "
+                f"sets it to {_shown(a.url_options[name], secret)}; redis-py would use "
+                "the URL's silently.",
+                f"Set {name!r} in one place only.",
+            )
+    protocol = options.get("protocol", a.url_options.get("protocol"))
+    for name in CACHE_NEEDS_RESP3:
+        if options.get(name) is not None and protocol != 3:
+            a.add(
+                "E105",
+                label,
+                f"option {name!r} in {label} needs protocol 3 (client-side caching).",
+                f"Add 'protocol': 3 to {label}, or remove {name!r}.",
+            )
+
+
+# -- the parse ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What :func:`parse` found: the settings of every valid alias, and every problem."""
+
+    settings: Mapping[str, PoolSettings]
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The problems that make the settings unusable."""
+        return tuple(p for p in self.problems if p.level == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """The problems worth a log line that do not stop anything."""
+        return tuple(p for p in self.problems if p.level == "warning")
+
+    def raise_for_errors(self) -> dict[str, PoolSettings]:
+        """The settings per alias; raises PoolConfigError listing every error."""
+        if self.errors:
+            raise PoolConfigError(self.errors)
+        return dict(self.settings)
+
+
+def _suggest(name: str, choices: tuple[str, ...] | frozenset[str]) -> list[str]:
+    return difflib.get_close_matches(name.lower(), sorted(choices), n=1, cutoff=0.6)
+
+
+class _Parser:
+    def __init__(self, upper: bool, key_label: KeyLabel | None, setting: str | None) -> None:
+        self.upper = upper
+        self.key_label = key_label
+        self.setting = setting
+        self.problems: list[Problem] = []
+
+    def spell(self, key: str) -> str:
+        return key.upper() if self.upper else key
+
+    def label(self, alias: str, key: str) -> str:
+        if self.key_label is not None:
+            return self.key_label(alias, key)
+        return self.spell(key)
+
+    def top(self, code: str, alias: str | None, message: str, hint: str) -> None:
+        self.problems.append(Problem(code, alias, self.setting, message, hint))
+
+    def alias(self, alias: str, raw: Mapping[Any, Any]) -> PoolSettings | None:
+        a = _Alias(self, alias, raw)
+        known: dict[str, Any] = {}
+        for raw_key, value in raw.items():
+            key = raw_key if isinstance(raw_key, str) else repr(raw_key)
+            if isinstance(raw_key, str) and key == self.spell(key.lower()) and key.lower() in KEYS:
+                known[key.lower()] = value
+                continue
+            close = _suggest(key, KEYS)
+            fix = (
+                f"Did you mean {self.label(alias, close[0])!r}?"
+                if close
+                else "Remove it or use one of "
+                + ", ".join(repr(self.label(alias, k)) for k in KEYS)
+                + "."
+            )
+            a.add("E007", key, f"unknown key {key!r}.", fix)
+        values: dict[str, Any] = {}
+        for entry in KEY_TABLE:
+            if entry.name in known:
+                values[entry.name] = entry.check(a, known[entry.name])
+            elif entry.default is _MISSING:
+                label = a.label(entry.name)
+                a.add(
+                    "E003",
+                    label,
+                    f"{label} is missing.",
+                    f"Set {label} to the server's address, e.g. 'redis://127.0.0.1:6379/0'.",
+                )
+                values[entry.name] = _MISSING
+            else:
+                values[entry.name] = entry.default
+        if a.failed or any(v is _MISSING for v in values.values()):
+            return None
+        _check_together(a, values)
+        if a.failed:
+            return None
+        return PoolSettings(alias=alias, **values)
+
+
+def parse(
+    raw: object,
+    *,
+    upper: bool = False,
+    key_label: KeyLabel | None = None,
+    setting: str | None = None,
+) -> Parsed:
+    """Check ``raw``, a mapping of alias to settings, once: settings and problems together.
+
+    Pure: no network I/O, no framework import, never raises for any input.
+    ``upper=True`` expects Django/Flask's upper-case keys (``URL``);
+    ``key_label`` maps ``(alias, core_key)`` to the name a message should show
+    (Flask's ``REDIS_URL``); ``setting`` names the whole mapping in messages
+    (``REDIS_POOLS``). Values are converted where the table says so (``"5"``
+    for a number becomes ``5``).
+    """
+    parser = _Parser(upper, key_label, setting)
+    whole = setting or "the pool settings"
+    if not isinstance(raw, Mapping):
+        parser.top(
+            "E001",
+            None,
+            f"{whole} must be a mapping of alias to settings, got {type(raw).__name__}.",
+            f"Use a dict such as {{'default': {{{parser.spell('url')!r}: "
+            "'redis://127.0.0.1:6379/0'}}.",
+        )
+        return Parsed(MappingProxyType({}), tuple(parser.problems))
+    settings: dict[str, PoolSettings] = {}
+    for alias, config in raw.items():
+        if not isinstance(alias, str) or not alias:
+            parser.top(
+                "E002",
+                None,
+                f"alias {_shown(alias)} must be a non-empty string.",
+                "Name each pool with a string such as 'default' or 'cache'.",
+            )
+        elif not isinstance(config, Mapping):
+            parser.top(
+                "E002",
+                alias,
+                f"settings must be a mapping, got {type(config).__name__}.",
+                f"Use a dict such as {{{parser.label(alias, 'url')!r}: "
+                "'redis://127.0.0.1:6379/0'}.",
+            )
+        else:
+            parsed = parser.alias(alias, config)
+            if parsed is not None:
+                settings[alias] = parsed
+    return Parsed(MappingProxyType(settings), tuple(parser.problems))
