@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
+from .errors import PoolClosedError
+from .pool import client_key
+
 if TYPE_CHECKING:
     from .registry import PoolRegistry
 
@@ -35,8 +38,10 @@ class LazyRedis(redis.Redis):
     the shared pool. Make one with :meth:`PoolRegistry.lazy_redis`.
 
     The RESP protocol (``options["protocol"]``) is read once, here, as
-    redis-py picks its reply parsing at construction; make a new client if a
-    reconfigure changes it.
+    redis-py picks its reply parsing at construction. If a reconfiguration
+    changes ``protocol``, ``decode_responses`` or ``encoding``, its commands
+    raise :class:`~redis_pool_integrations.PoolClosedError` (nothing is sent):
+    make a new client.
 
     Raises :class:`~redis_pool_integrations.PoolNotFoundError` when ``alias``
     is not configured.
@@ -55,13 +60,21 @@ class LazyRedis(redis.Redis):
         )
         super().__init__(connection_pool=placeholder)
         self._init_pool = None
+        # What this client assumes about replies; a pool must match it to serve it.
+        self._client_key = client_key(dict(settings.options))
         self._resolving = True
 
     @property
     def connection_pool(self) -> Any:
         """The registry's pool of this alias in this process (built on first access)."""
         if getattr(self, "_resolving", False):
-            return self._registry.get_pool(self._alias)
+            pool = self._registry.get_pool(self._alias)
+            if pool.client_key != self._client_key:
+                raise PoolClosedError(
+                    self._alias,
+                    "the new configuration changes protocol, decode_responses or encoding",
+                )
+            return pool
         return self._init_pool
 
     @connection_pool.setter

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .config import Problem
 
 __all__ = [
+    "PoolClosedError",
     "PoolConfigError",
     "PoolExhaustedError",
     "PoolNotFoundError",
@@ -89,3 +90,27 @@ class PoolExhaustedError(RedisPoolError, redis.exceptions.ConnectionError):
 
     def __reduce__(self) -> tuple[type[PoolExhaustedError], tuple[str, int, float]]:
         return (type(self), (self.alias, self.max_connections, self.timeout))
+
+
+class PoolClosedError(RedisPoolError, redis.exceptions.ConnectionError):
+    """A client asked a closed pool for a connection and could not be redirected.
+
+    A pool is closed when its alias is reconfigured, closed or removed. A
+    client still holding it is served by the alias's current pool when that
+    pool parses replies the same way; otherwise (the alias is gone, or
+    ``protocol``/``decode_responses``/``encoding`` changed) it gets this
+    error. It is a :class:`redis.exceptions.ConnectionError`, and nothing was
+    sent: calling ``get_redis()`` again and retrying is safe.
+    """
+
+    def __init__(self, alias: str, reason: str) -> None:
+        self.alias = alias
+        self.reason = reason
+        super().__init__(
+            f"pool {alias!r} was closed ({reason}) and this client cannot be served by "
+            f"its replacement. Call get_redis({alias!r}) again for a client of the current "
+            "configuration; the command was not sent."
+        )
+
+    def __reduce__(self) -> tuple[type[PoolClosedError], tuple[str, str]]:
+        return (type(self), (self.alias, self.reason))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,7 @@ from flask import Flask, current_app, has_app_context
 from ..config import PoolSettings, Problem, parse_config, validate
 from ..errors import PoolConfigError, RedisPoolError
 from ..pool import SharedConnectionPool
-from ..registry import PoolRegistry
+from ..registry import PoolRegistry, PoolStats
 
 __all__ = [
     "DEFAULT_KEYS",
@@ -21,6 +21,7 @@ __all__ = [
     "RedisPools",
     "RedisPoolsState",
     "RedisPoolsStateError",
+    "core_config",
     "read_config",
 ]
 
@@ -36,6 +37,7 @@ DEFAULT_KEYS = {
     "options": "REDIS_OPTIONS",
 }
 POOLS_KEY = "REDIS_POOLS"
+KeyLabel = Callable[[str, str], str]
 
 
 class RedisPoolsStateError(RedisPoolError, RuntimeError):
@@ -60,6 +62,25 @@ def read_config(config: Mapping[str, Any]) -> dict[str, PoolSettings]:
     ``default``. Pure: no network I/O. Raises
     :class:`~redis_pool_integrations.PoolConfigError` naming the config key
     and alias of every error; warnings are logged.
+    """
+    combined, key_label = core_config(config)
+    settings = parse_config(combined, upper=True, key_label=key_label)
+    _log_warnings(combined, key_label)
+    return settings
+
+
+def _log_warnings(combined: Mapping[str, Any], key_label: KeyLabel) -> None:
+    for problem in validate(combined, upper=True, key_label=key_label):
+        if problem.level == "warning":
+            logger.warning("%s (%s)", problem, problem.code)
+
+
+def core_config(config: Mapping[str, Any]) -> tuple[dict[Any, Any], KeyLabel]:
+    """The app's ``REDIS_*`` config as the core's raw settings (upper-case keys).
+
+    Returns the mapping :meth:`PoolRegistry.configure` takes with
+    ``upper=True`` and the ``key_label`` that names each key as the app's
+    config spells it. Raises PoolConfigError when there is nothing to map.
     """
     pools = config.get(POOLS_KEY, {})
     if pools is None:
@@ -102,11 +123,7 @@ def read_config(config: Mapping[str, Any]) -> dict[str, PoolSettings]:
             return DEFAULT_KEYS.get(core_key, f"REDIS_{core_key.upper()}")
         return f"{POOLS_KEY}[{alias!r}][{core_key.upper()!r}]"
 
-    settings = parse_config(combined, upper=True, key_label=key_label)
-    for problem in validate(combined, upper=True, key_label=key_label):
-        if problem.level == "warning":
-            logger.warning("%s (%s)", problem, problem.code)
-    return settings
+    return combined, key_label
 
 
 class RedisPools:
@@ -137,9 +154,13 @@ class RedisPools:
                 f"init_app was already called for app {app.name!r}. Call it once per app, "
                 "in the app factory; create a new Flask app for a different configuration."
             )
-        settings = read_config(app.config)
+        combined, key_label = core_config(app.config)
         registry = PoolRegistry()
-        registry.configure(settings)  # already parsed: not validated twice
+        # Validated now by the core (errors stay eager); pools are built lazily
+        # on first use in each worker, through the same core path as Django's.
+        registry.configure(combined, upper=True, key_label=key_label)
+        _log_warnings(combined, key_label)
+        settings = {alias: registry.settings(alias) for alias in registry.aliases}
         app.extensions[EXTENSION_KEY] = RedisPoolsState(registry, settings)
         from .cli import redis_pools_cli  # cli imports this module
 
@@ -191,7 +212,7 @@ class RedisPools:
         """
         return self.state(app).registry.lazy_redis(alias)
 
-    def stats(self, app: Flask | None = None) -> dict[str, dict[str, Any]]:
+    def stats(self, app: Flask | None = None) -> dict[str, PoolStats]:
         """Per-alias numbers of this process (see :meth:`PoolRegistry.stats`)."""
         return self.state(app).registry.stats()
 

@@ -37,7 +37,7 @@ class Command(BaseCommand):
             conf.pool_settings()
         except PoolConfigError as exc:
             raise CommandError(f"{exc}\nRun `manage.py check` for every problem.") from None
-        rows: dict[str, dict[str, Any]] = registry.stats()
+        rows: dict[str, dict[str, Any]] = {a: dict(r) for a, r in registry.stats().items()}
         failed: list[str] = []
         if options["ping"]:
             for alias, row in rows.items():
