@@ -8,17 +8,25 @@ from __future__ import annotations
 
 from .client import LazyRedis
 from .config import PoolSettings, Problem, parse_config, redact_url, validate
-from .errors import PoolConfigError, PoolExhaustedError, PoolNotFoundError, RedisPoolError
+from .errors import (
+    PoolClosedError,
+    PoolConfigError,
+    PoolExhaustedError,
+    PoolNotFoundError,
+    RedisPoolError,
+)
 from .pool import SharedConnectionPool, default_retry
-from .registry import PoolRegistry, get_pool, get_redis, registry
+from .registry import PoolRegistry, PoolStats, get_pool, get_redis, registry
 
 __all__ = [
     "LazyRedis",
+    "PoolClosedError",
     "PoolConfigError",
     "PoolExhaustedError",
     "PoolNotFoundError",
     "PoolRegistry",
     "PoolSettings",
+    "PoolStats",
     "Problem",
     "RedisPoolError",
     "SharedConnectionPool",

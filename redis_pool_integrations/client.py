@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from .errors import PoolClosedError
-from .pool import client_key
+from .pool import INCOMPATIBLE, client_key
 
 if TYPE_CHECKING:
     from .registry import PoolRegistry
@@ -70,10 +70,7 @@ class LazyRedis(redis.Redis):
         if getattr(self, "_resolving", False):
             pool = self._registry.get_pool(self._alias)
             if pool.client_key != self._client_key:
-                raise PoolClosedError(
-                    self._alias,
-                    "the new configuration changes protocol, decode_responses or encoding",
-                )
+                raise PoolClosedError(self._alias, INCOMPATIBLE)
             return pool
         return self._init_pool
 

@@ -99,17 +99,17 @@ class PoolClosedError(RedisPoolError, redis.exceptions.ConnectionError):
     client still holding it is served by the alias's current pool when that
     pool parses replies the same way; otherwise (the alias is gone, or
     ``protocol``/``decode_responses``/``encoding`` changed) it gets this
-    error. It is a :class:`redis.exceptions.ConnectionError`, and nothing was
-    sent: calling ``get_redis()`` again and retrying is safe.
+    error, and the command was not sent. It is also raised for a command
+    still running on a closed pool's connection when the grace period ends
+    (the command is not re-sent). It is a :class:`redis.exceptions.ConnectionError`.
     """
 
     def __init__(self, alias: str, reason: str) -> None:
         self.alias = alias
         self.reason = reason
         super().__init__(
-            f"pool {alias!r} was closed ({reason}) and this client cannot be served by "
-            f"its replacement. Call get_redis({alias!r}) again for a client of the current "
-            "configuration; the command was not sent."
+            f"pool {alias!r} was closed: {reason}. Call get_redis({alias!r}) again for a "
+            "client of the current configuration."
         )
 
     def __reduce__(self) -> tuple[type[PoolClosedError], tuple[str, str]]:

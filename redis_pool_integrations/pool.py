@@ -54,6 +54,12 @@ _CLIENT_DEFAULTS: dict[str, Any] = {
     "encoding_errors": "strict",
 }
 
+#: Why a client cannot move to the alias's new pool.
+INCOMPATIBLE = (
+    "the new configuration changes protocol, decode_responses or encoding, so its pool "
+    "cannot serve this client; the command was not sent"
+)
+
 # The pool that made a connection, so a closed pool can hand a connection it
 # lent from its successor back to the right owner.
 _OWNER = "_redis_pool_integrations_owner"
@@ -391,16 +397,15 @@ class SharedConnectionPool(redis.ConnectionPool):
 
     def _redirect(self) -> SharedConnectionPool:
         if self._successor is None:
-            raise PoolClosedError(self.alias, "it has no successor")
+            raise PoolClosedError(self.alias, "it has no successor; the command was not sent")
         try:
             pool = self._successor()
         except PoolNotFoundError:
-            raise PoolClosedError(self.alias, "the alias is no longer configured") from None
-        if pool is self or pool.client_key != self.client_key:
             raise PoolClosedError(
-                self.alias,
-                "the new configuration changes protocol, decode_responses or encoding",
-            )
+                self.alias, "the alias is no longer configured; the command was not sent"
+            ) from None
+        if pool is self or pool.client_key != self.client_key:
+            raise PoolClosedError(self.alias, INCOMPATIBLE)
         return pool
 
     def disconnect(self, inuse_connections: bool = True) -> None:
@@ -494,9 +499,31 @@ def _refuse_reconnect(conn: Any, alias: str) -> None:
     """
 
     def refuse(*args: Any, **kwargs: Any) -> None:
-        raise PoolClosedError(alias, "closed while this connection was in use")
+        raise PoolClosedError(alias, _SHUT_DOWN)
 
     for name in ("connect", "connect_check_health"):
         if hasattr(conn, name):
             setattr(conn, name, refuse)
-    conn.retry = Retry(NoBackoff(), 0)
+    conn.retry = _NoRetry(alias)
+
+
+_SHUT_DOWN = (
+    "its connection was closed while in use (the grace period ended, or the socket broke) "
+    "and is not reconnected; the command was not re-sent"
+)
+
+
+class _NoRetry(Retry):
+    """The retry policy of a closed pool's connection: never retry, say why it failed."""
+
+    def __init__(self, alias: str) -> None:
+        super().__init__(NoBackoff(), 0)
+        self._alias = alias
+
+    def call_with_retry(self, do: Any, fail: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().call_with_retry(do, fail, *args, **kwargs)
+        except PoolClosedError:
+            raise
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise PoolClosedError(self._alias, _SHUT_DOWN) from exc
