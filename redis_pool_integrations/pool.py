@@ -264,6 +264,7 @@ class SharedConnectionPool(redis.ConnectionPool):
         except BaseException:
             self._created_connections -= 1
             self._connections_errors += 1
+            self._requests_num -= 1  # not served after all
             self._cond.notify()
             raise
         self._in_use_connections.add(conn)
@@ -310,8 +311,14 @@ class SharedConnectionPool(redis.ConnectionPool):
             self._connections_num += 1
 
     def _maint_notifications(self) -> bool:
+        # redis-py 8 skips the unread-data check when maintenance notifications
+        # may arrive (they are unsolicited RESP3 pushes). Its "auto" default is
+        # truthy even on RESP2, where none can arrive: only RESP3 counts here.
         enabled = getattr(self, "maint_notifications_enabled", None)
-        return bool(enabled()) if enabled is not None else False
+        if enabled is None:  # redis-py before 7
+            return False
+        state = enabled()
+        return state is True or (bool(state) and self.client_key[0] == 3)
 
     def _discard(self, conn: Any, *, failed: bool) -> None:
         # A connection that could not be connected gives its slot back at once,
