@@ -383,7 +383,12 @@ class SharedConnectionPool(redis.ConnectionPool):
             timer = threading.Timer(self.close_grace, self._end_grace)
             timer.daemon = True
             self._grace_timer = timer
-            timer.start()
+            try:
+                timer.start()
+            except RuntimeError:
+                # At interpreter shutdown (close_all() from atexit) no thread can
+                # start; the process is ending and its sockets with it.
+                self._grace_timer = None
 
     def _end_grace(self) -> None:
         with self._lock:

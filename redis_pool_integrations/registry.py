@@ -10,7 +10,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, NamedTuple
 
 import redis
 from redis.backoff import NoBackoff
@@ -20,6 +20,7 @@ from .client import LazyRedis
 from .config import PoolSettings, parse_config, redact_error
 from .errors import PoolConfigError, PoolNotFoundError
 from .pool import CLOSE_GRACE, SharedConnectionPool
+from .stats import PoolStats, pool_stats
 
 __all__ = ["PoolRegistry", "PoolStats", "get_pool", "get_redis", "registry"]
 
@@ -57,47 +58,6 @@ def _close_at_exit(ref: weakref.ref[PoolRegistry]) -> None:
     reg = ref()
     if reg is not None:
         reg.close_all()
-
-
-class PoolStats(TypedDict):
-    """The numbers :meth:`PoolRegistry.stats` reports per alias, for this process.
-
-    The CLIs, ``/pools`` views, the docs table and the tests all use these
-    names. Counters start at 0 when a pool is built (a reconfiguration or a
-    fork starts a new pool). Per event loop (async), per node (Cluster) and
-    circuit-breaker numbers will be added as new keys holding nested
-    mappings, so a consumer that reads the keys below keeps working.
-    """
-
-    pid: int
-    url: str
-    kind: str
-    max_connections: int
-    timeout: float
-    built: bool
-    #: Connection objects alive (in use + idle).
-    created_connections: int
-    in_use_connections: int
-    idle_connections: int
-    #: Callers that got PoolExhaustedError; the same number as requests_errors.
-    exhausted: int
-    #: Forks this registry noticed.
-    resets: int
-    parser: str
-    #: Checkouts served.
-    requests_num: int
-    #: Callers waiting for a connection now.
-    requests_waiting: int
-    #: Total time callers spent waiting for a connection, in milliseconds.
-    requests_wait_ms: int
-    #: Callers that got PoolExhaustedError.
-    requests_errors: int
-    #: Connections opened (connects made at checkout).
-    connections_num: int
-    #: Connects that failed (refused, timed out, bad option, auth...).
-    connections_errors: int
-    #: Connections found broken at checkout or handed back disconnected.
-    connections_lost: int
 
 
 class _Entry(NamedTuple):
@@ -450,33 +410,12 @@ class PoolRegistry:
         self.reset_after_fork()
         settings = self._configuration()
         entries = dict(self._entries)
-        parser = _parser_name()
-        result: dict[str, PoolStats] = {}
-        for alias, s in settings.items():
-            entry = entries.get(alias)
-            c = entry.pool.counters() if entry is not None else None
-            result[alias] = {
-                "pid": self._pid,
-                "url": s.redacted_url,
-                "kind": s.kind,
-                "max_connections": s.max_connections,
-                "timeout": s.timeout,
-                "built": entry is not None,
-                "created_connections": c.created if c else 0,
-                "in_use_connections": c.in_use if c else 0,
-                "idle_connections": c.idle if c else 0,
-                "exhausted": c.requests_errors if c else 0,
-                "resets": self._resets,
-                "parser": parser,
-                "requests_num": c.requests_num if c else 0,
-                "requests_waiting": c.waiting if c else 0,
-                "requests_wait_ms": c.requests_wait_ms if c else 0,
-                "requests_errors": c.requests_errors if c else 0,
-                "connections_num": c.connections_num if c else 0,
-                "connections_errors": c.connections_errors if c else 0,
-                "connections_lost": c.connections_lost if c else 0,
-            }
-        return result
+        return {
+            alias: pool_stats(
+                s, entries[alias].pool if alias in entries else None, self._pid, self._resets
+            )
+            for alias, s in settings.items()
+        }
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._configuration())
@@ -502,12 +441,6 @@ def _ping_once(settings: PoolSettings, timeout: float) -> None:
         client.ping()
     finally:
         client.close()
-
-
-def _parser_name() -> str:
-    from redis.connection import DefaultParser
-
-    return "hiredis" if "Hiredis" in DefaultParser.__name__ else "python"
 
 
 #: The process-wide default registry; the Django integration configures it.

@@ -14,8 +14,12 @@ from typing import Any
 import pytest
 import redis
 
-from redis_pool_integrations import PoolExhaustedError, PoolRegistry, SharedConnectionPool
-from redis_pool_integrations.registry import PoolStats
+from redis_pool_integrations import (
+    PoolExhaustedError,
+    PoolRegistry,
+    PoolStats,
+    SharedConnectionPool,
+)
 
 from .redis_server import RedisServer, free_port, wait_until
 
