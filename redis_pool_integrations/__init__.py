@@ -11,12 +11,18 @@ from importlib.metadata import PackageNotFoundError, version
 from .client import LazyRedis
 from .config import PoolSettings, Problem, parse_config, redact_url, validate
 from .constants import DEFAULT_ALIAS, PING_TIMEOUT
-from .errors import PoolConfigError, PoolExhaustedError, PoolNotFoundError, RedisPoolError
+from .errors import (
+    PoolClosedError,
+    PoolConfigError,
+    PoolExhaustedError,
+    PoolNotFoundError,
+    RedisPoolError,
+)
 from .pool import SharedConnectionPool, default_retry
 
 # The instance is called default_registry so that `redis_pool_integrations.registry`
 # stays the submodule (the import below binds it as an attribute of this package).
-from .registry import PoolRegistry, default_registry, get_pool, get_redis
+from .registry import PoolRegistry, PoolStats, default_registry, get_pool, get_redis
 
 #: The name this package is installed under (its distribution on the package index).
 DISTRIBUTION = "redis-pool-integrations"
@@ -38,11 +44,13 @@ __all__ = [
     "DEFAULT_ALIAS",
     "PING_TIMEOUT",
     "LazyRedis",
+    "PoolClosedError",
     "PoolConfigError",
     "PoolExhaustedError",
     "PoolNotFoundError",
     "PoolRegistry",
     "PoolSettings",
+    "PoolStats",
     "Problem",
     "RedisPoolError",
     "SharedConnectionPool",

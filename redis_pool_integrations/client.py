@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 import redis
 
 from .constants import DEFAULT_ALIAS
+from .errors import PoolClosedError
+from .pool import INCOMPATIBLE, client_key
 
 if TYPE_CHECKING:
     from .registry import PoolRegistry
@@ -37,8 +39,10 @@ class LazyRedis(redis.Redis):
     the shared pool. Make one with :meth:`PoolRegistry.lazy_redis`.
 
     The RESP protocol (``options["protocol"]``) is read once, here, as
-    redis-py picks its reply parsing at construction; make a new client if a
-    reconfigure changes it.
+    redis-py picks its reply parsing at construction. If a reconfiguration
+    changes ``protocol``, ``decode_responses`` or ``encoding``, its commands
+    raise :class:`~redis_pool_integrations.PoolClosedError` (nothing is sent):
+    make a new client.
 
     Raises :class:`~redis_pool_integrations.PoolNotFoundError` when ``alias``
     is not configured.
@@ -57,13 +61,18 @@ class LazyRedis(redis.Redis):
         )
         super().__init__(connection_pool=placeholder)
         self._init_pool = None
+        # What this client assumes about replies; a pool must match it to serve it.
+        self._client_key = client_key(dict(settings.options))
         self._resolving = True
 
     @property
     def connection_pool(self) -> Any:
         """The registry's pool of this alias in this process (built on first access)."""
         if getattr(self, "_resolving", False):
-            return self._registry.get_pool(self._alias)
+            pool = self._registry.get_pool(self._alias)
+            if pool.client_key != self._client_key:
+                raise PoolClosedError(self._alias, INCOMPATIBLE)
+            return pool
         return self._init_pool
 
     @connection_pool.setter

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .config import Problem
 
 __all__ = [
+    "PoolClosedError",
     "PoolConfigError",
     "PoolExhaustedError",
     "PoolNotFoundError",
@@ -99,4 +100,25 @@ class PoolExhaustedError(RedisPoolError, redis.exceptions.ConnectionError):
             f"process stayed in use for {timeout:g}s (TIMEOUT). Raise MAX_CONNECTIONS or "
             "TIMEOUT for this alias, or release connections sooner (close pipelines and "
             "pubsub objects, avoid holding a connection across slow work)."
+        )
+
+
+class PoolClosedError(RedisPoolError, redis.exceptions.ConnectionError):
+    """A client asked a closed pool for a connection and could not be redirected.
+
+    A pool is closed when its alias is reconfigured, closed or removed. A
+    client still holding it is served by the alias's current pool when that
+    pool parses replies the same way; otherwise (the alias is gone, or
+    ``protocol``/``decode_responses``/``encoding`` changed) it gets this
+    error, and the command was not sent. It is also raised for a command
+    still running on a closed pool's connection when the grace period ends
+    (the command is not re-sent). It is a :class:`redis.exceptions.ConnectionError`.
+    """
+
+    def __init__(self, alias: str, reason: str) -> None:
+        self.alias = alias
+        self.reason = reason
+        super().__init__(
+            f"pool {alias!r} was closed: {reason}. Call get_redis({alias!r}) again for a "
+            "client of the current configuration."
         )

@@ -1,20 +1,68 @@
-"""The redis-py pool class behind every alias: blocking, bounded, observable."""
+"""The pool behind every alias: blocking, bounded, counted and closable.
+
+:class:`SharedConnectionPool` keeps redis-py's own bookkeeping (a free list
+and an in-use set, as in :class:`redis.ConnectionPool`) and adds what the
+registry needs:
+
+- **Blocking on a Condition**, not on a queue: waiting, counting and ``repr``
+  work the same with stdlib threads and under gevent (patched or not; no queue
+  implementation detail, and a ``gevent.Timeout`` during a wait loses no slot).
+- **Closing** in psycopg_pool's sense: idle connections are disconnected at
+  once, a connection in use finishes its command and is disconnected when it
+  is released (never mid-command), and one still checked out after
+  :data:`CLOSE_GRACE` seconds (pub/sub, ``WATCH``, blocking commands) is shut
+  down. A closed pool never opens a connection again; a client still holding
+  it is served by the alias's current pool (see :meth:`get_connection`).
+- **Counters** kept where the event happens, under the lock that guards it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
-import queue
-from typing import Any
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import redis
-from redis.backoff import ExponentialWithJitterBackoff
-from redis.connection import BlockingConnectionPool
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
 
 from .config import PoolSettings
-from .errors import PoolExhaustedError
+from .errors import PoolClosedError, PoolExhaustedError, PoolNotFoundError
 
-__all__ = ["SharedConnectionPool", "default_retry"]
+__all__ = ["CLOSE_GRACE", "PoolCounters", "SharedConnectionPool", "default_retry"]
+
+#: Seconds a closed pool lets a connection that is still checked out finish
+#: before shutting its socket down: long enough for any ordinary command or
+#: pipeline, short enough that a pub/sub loop or a ``BLPOP 0`` on a dropped
+#: pool does not keep the old server's connection for ever. psycopg_pool's
+#: ``close(timeout=5.0)`` uses the same figure.
+CLOSE_GRACE = 5.0
+
+# Keys of a pool's connection_kwargs that fix how a client parses and returns
+# replies. redis.Redis reads the protocol when it is built; the others change
+# what a caller gets back. A client may move to another pool only if they match.
+_CLIENT_KEYS = ("protocol", "legacy_responses", "decode_responses", "encoding", "encoding_errors")
+_CLIENT_DEFAULTS: dict[str, Any] = {
+    "protocol": 2,
+    "legacy_responses": True,
+    "decode_responses": False,
+    "encoding": "utf-8",
+    "encoding_errors": "strict",
+}
+
+#: Why a client cannot move to the alias's new pool.
+INCOMPATIBLE = (
+    "the new configuration changes protocol, decode_responses or encoding, so its pool "
+    "cannot serve this client; the command was not sent"
+)
+
+# The pool that made a connection, so a closed pool can hand a connection it
+# lent from its successor back to the right owner.
+_OWNER = "_redis_pool_integrations_owner"
 
 
 def default_retry() -> Retry:
@@ -33,46 +81,81 @@ def default_retry() -> Retry:
     )
 
 
-class _WaitQueue(queue.LifoQueue[Any]):
-    """The pool's free list: a timeout waiting on it means the pool is exhausted.
-
-    redis-py raises the same plain ``ConnectionError`` for an exhausted pool as
-    for a refused connect; raising our own error from the queue, where the
-    waiting happens, tells the two apart without reading messages.
-    """
-
-    def __init__(self, maxsize: int, *, pool: SharedConnectionPool) -> None:
-        super().__init__(maxsize)
-        self._owner = pool
-
-    def get(self, block: bool = True, timeout: float | None = None) -> Any:
-        try:
-            return super().get(block, timeout)
-        except queue.Empty:
-            self._owner.exhausted += 1
-            raise PoolExhaustedError(
-                self._owner.alias, self._owner.max_connections, self._owner.timeout
-            ) from None
+def client_key(connection_kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    """What a client built on a pool with these kwargs assumes about replies."""
+    values = []
+    for key in _CLIENT_KEYS:
+        value = connection_kwargs.get(key)
+        if value is None:
+            value = _CLIENT_DEFAULTS[key]
+        if key == "protocol":
+            value = int(value)
+        values.append(value)
+    return tuple(values)
 
 
-class SharedConnectionPool(BlockingConnectionPool):
-    """A :class:`redis.BlockingConnectionPool` that knows its alias.
+def _is_connected(conn: Any) -> bool:
+    sock = getattr(conn, "_sock", conn)
+    if sock is conn:  # a wrapper without _sock (redis-py's CacheProxyConnection)
+        return bool(getattr(conn, "is_connected", False))
+    return sock is not None
+
+
+class PoolCounters(NamedTuple):
+    """A consistent snapshot of one pool's numbers (taken under its lock)."""
+
+    created: int
+    in_use: int
+    idle: int
+    waiting: int
+    requests_num: int
+    requests_wait_ms: int
+    requests_errors: int
+    connections_num: int
+    connections_errors: int
+    connections_lost: int
+    closed: bool
+
+
+class SharedConnectionPool(redis.ConnectionPool):
+    """A bounded, blocking :class:`redis.ConnectionPool` that knows its alias.
 
     At most ``max_connections`` connections exist; a caller that finds all in
     use waits up to ``timeout`` seconds and is served as soon as one is
     released, else gets :class:`~redis_pool_integrations.PoolExhaustedError`.
+    After :meth:`close` it opens no connection and serves callers from
+    ``successor()`` (the alias's current pool) when their client parses
+    replies the same way, else raises
+    :class:`~redis_pool_integrations.PoolClosedError`.
     """
 
-    def __init__(self, *, alias: str, redacted_url: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        alias: str,
+        redacted_url: str,
+        timeout: float,
+        successor: Callable[[], SharedConnectionPool] | None = None,
+        close_grace: float = CLOSE_GRACE,
+        **kwargs: Any,
+    ) -> None:
         self.alias = alias
         self.redacted_url = redacted_url
-        #: How many callers gave up waiting for a connection.
-        self.exhausted = 0
-        kwargs["queue_class"] = lambda maxsize: _WaitQueue(maxsize, pool=self)
-        super().__init__(**kwargs)  # type: ignore[no-untyped-call]  # redis-py is untyped here
+        self.timeout = timeout
+        self.close_grace = close_grace
+        self._successor = successor
+        super().__init__(**kwargs)  # calls reset()
+        #: What a client on this pool assumes about replies (see _CLIENT_KEYS).
+        self.client_key = client_key(self.connection_kwargs)
 
     @classmethod
-    def from_settings(cls, settings: PoolSettings) -> SharedConnectionPool:
+    def from_settings(
+        cls,
+        settings: PoolSettings,
+        *,
+        successor: Callable[[], SharedConnectionPool] | None = None,
+        close_grace: float = CLOSE_GRACE,
+    ) -> SharedConnectionPool:
         """Build the pool of one alias; opens no connection."""
         options = dict(settings.options)
         options.setdefault("retry", default_retry())
@@ -82,34 +165,377 @@ class SharedConnectionPool(BlockingConnectionPool):
             redacted_url=settings.redacted_url,
             max_connections=settings.max_connections,
             timeout=settings.timeout,
+            successor=successor,
+            close_grace=close_grace,
             **options,
         )
         assert isinstance(pool, SharedConnectionPool)
         return pool
 
-    def counts(self) -> tuple[int, int]:
-        """Return ``(created, idle)``: connection objects made, and those free."""
-        # queue.mutex guards the deque; a snapshot under it is consistent.
-        with self.pool.mutex:
-            idle = sum(1 for conn in self.pool.queue if conn is not None)
-        return len(self._connections), idle
+    def reset(self) -> None:
+        """(Re)create the pool's state; redis-py calls it from ``__init__``."""
+        # One lock guards the free list, the in-use set and every counter;
+        # waiters sleep on a Condition of it. Made here, at build time, so under
+        # gevent they are the patched (cooperative) primitives.
+        self._lock = threading.RLock()
+        self._cond = threading.Condition(self._lock)
+        self._available_connections: list[Any] = []
+        self._in_use_connections: set[Any] = set()
+        self._created_connections = 0
+        self._waiting = 0
+        self._requests_num = 0
+        self._wait_seconds = 0.0
+        self._requests_errors = 0
+        self._connections_num = 0
+        self._connections_errors = 0
+        self._connections_lost = 0
+        self._closed = False
+        self._grace_timer: threading.Timer | None = None
+        self.pid = os.getpid()
+
+    # -- checkout ------------------------------------------------------------
+
+    def get_connection(self, command_name: Any = None, *keys: Any, **options: Any) -> Any:
+        """A connected connection, waiting up to ``timeout`` for a free slot.
+
+        Raises PoolExhaustedError after the wait, the connect error when a new
+        connection cannot be made (the slot is given back first), and
+        PoolClosedError when the pool is closed and its successor cannot
+        serve this client. Arguments are accepted for older redis-py callers.
+        """
+        if self.pid != os.getpid():
+            self.forget_inherited()
+        if self._closed:
+            return self._redirect().get_connection()
+        conn: Any = None
+        started = 0.0
+        with self._lock:
+            while True:
+                if self._closed:
+                    break
+                if self._available_connections:
+                    conn = self._available_connections.pop()
+                    self._in_use_connections.add(conn)
+                    break
+                if self._created_connections < self.max_connections:
+                    self._created_connections += 1  # reserve the slot; make it below
+                    break
+                now = time.monotonic()
+                if not started:
+                    started = now
+                remaining = started + self.timeout - now
+                if remaining <= 0:
+                    self._wait_seconds += now - started
+                    self._requests_errors += 1
+                    raise PoolExhaustedError(self.alias, self.max_connections, self.timeout)
+                self._waiting += 1
+                try:
+                    self._cond.wait(remaining)
+                finally:
+                    # Also on gevent.Timeout or KeyboardInterrupt mid-wait: no slot
+                    # was taken, so only the waiter count needs putting back.
+                    self._waiting -= 1
+            if started:
+                self._wait_seconds += time.monotonic() - started
+            if self._closed:
+                conn = None
+            else:
+                self._requests_num += 1
+                if conn is None:
+                    conn = self._new_connection()
+        if conn is None:  # closed while we waited
+            return self._redirect().get_connection()
+        try:
+            self._ensure_connected(conn)
+        except PoolClosedError:
+            # close() ran between our checkout and our connect: nothing was sent.
+            self._discard(conn, failed=False)
+            return self._redirect().get_connection()
+        except BaseException:
+            self._discard(conn, failed=True)
+            raise
+        return conn
+
+    def _new_connection(self) -> Any:
+        # Caller holds the lock and reserved the slot. Building a connection
+        # object does no I/O; if it raises (a bad option), the slot goes back.
+        try:
+            conn = self.make_connection()
+        except BaseException:
+            self._created_connections -= 1
+            self._connections_errors += 1
+            self._requests_num -= 1  # not served after all
+            self._cond.notify()
+            raise
+        self._in_use_connections.add(conn)
+        return conn
+
+    def make_connection(self) -> Any:
+        """A new, unconnected connection object of this pool (no I/O)."""
+        conn = self.connection_class(**self.connection_kwargs)
+        if self.cache is not None:
+            from redis.connection import CacheProxyConnection
+
+            conn = CacheProxyConnection(conn, self.cache, self._lock)  # type: ignore[abstract]
+        setattr(conn, _OWNER, self)
+        return conn
+
+    def _ensure_connected(self, conn: Any) -> None:
+        # Outside the lock: connecting is network I/O.
+        if not _is_connected(conn):
+            self._connect(conn)
+            return
+        # A connection with unread data or a socket the server closed is not
+        # ready for a command: reconnect it (what redis-py's pools do).
+        check = self.cache is None and not self._maint_notifications()
+        try:
+            broken = check and conn.can_read()
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            broken = True
+        if broken:
+            with self._lock:
+                self._connections_lost += 1
+            conn.disconnect()
+            self._connect(conn)
+
+    def _connect(self, conn: Any) -> None:
+        try:
+            conn.connect()
+        except PoolClosedError:
+            raise
+        except BaseException:
+            with self._lock:
+                self._connections_errors += 1
+            raise
+        with self._lock:
+            self._connections_num += 1
+
+    def _maint_notifications(self) -> bool:
+        # redis-py 8 skips the unread-data check when maintenance notifications
+        # may arrive (they are unsolicited RESP3 pushes). Its "auto" default is
+        # truthy even on RESP2, where none can arrive: only RESP3 counts here.
+        enabled = getattr(self, "maint_notifications_enabled", None)
+        if enabled is None:  # redis-py before 7
+            return False
+        state = enabled()
+        return state is True or (bool(state) and self.client_key[0] == 3)
+
+    def _discard(self, conn: Any, *, failed: bool) -> None:
+        # A connection that could not be connected gives its slot back at once,
+        # so failed connects never shrink the pool.
+        with self._lock:
+            if conn in self._in_use_connections:
+                self._in_use_connections.remove(conn)
+                self._created_connections -= 1
+                if failed:
+                    self._requests_num -= 1  # not served after all
+                self._cond.notify()
+        conn.disconnect()
+
+    # -- release -------------------------------------------------------------
+
+    def release(self, connection: Any) -> None:
+        """Give ``connection`` back; on a closed pool it is disconnected instead."""
+        owner = getattr(connection, _OWNER, self)
+        if owner is not self:
+            # Lent by the successor while this pool was closed.
+            owner.release(connection)
+            return
+        if self.pid != os.getpid():
+            self.forget_inherited()
+        with self._lock:
+            if connection not in self._in_use_connections:
+                return  # a double release, or a connection of a parent process
+            self._in_use_connections.remove(connection)
+            if not _is_connected(connection):
+                # redis-py disconnects a connection a command failed on (and
+                # PubSub.reset() disconnects deliberately): all the pool sees.
+                self._connections_lost += 1
+            if not self._closed:
+                self._available_connections.append(connection)
+                self._cond.notify()
+                return
+            self._created_connections -= 1
+        # Closed: the command on it has finished, so disconnecting is safe now.
+        connection.disconnect()
+
+    # -- close ---------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the pool: see the module docstring. Idempotent, never blocks.
+
+        Idle connections are disconnected now; connections in use are
+        disconnected when released, or shut down after ``close_grace`` seconds.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            idle, self._available_connections = self._available_connections, []
+            self._created_connections -= len(idle)
+            in_use = list(self._in_use_connections)
+            self._cond.notify_all()  # waiters move to the successor
+        for conn in in_use:
+            _refuse_reconnect(conn, self.alias)
+        for conn in idle:
+            conn.disconnect()
+        if in_use:
+            timer = threading.Timer(self.close_grace, self._end_grace)
+            timer.daemon = True
+            self._grace_timer = timer
+            try:
+                timer.start()
+            except RuntimeError:
+                # At interpreter shutdown (close_all() from atexit) no thread can
+                # start; the process is ending and its sockets with it.
+                self._grace_timer = None
+
+    def _end_grace(self) -> None:
+        with self._lock:
+            left = list(self._in_use_connections)
+        for conn in left:
+            # Only shut the socket down: the thread using it sees end-of-file and
+            # cleans up itself. Calling disconnect() from here would race with
+            # that thread inside redis-py's parser.
+            sock = getattr(conn, "_sock", None)
+            if sock is not None:
+                with contextlib.suppress(OSError):  # already closed
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` ran (or the pool was inherited through a fork)."""
+        return self._closed
+
+    def _redirect(self) -> SharedConnectionPool:
+        if self._successor is None:
+            raise PoolClosedError(self.alias, "it has no successor; the command was not sent")
+        try:
+            pool = self._successor()
+        except PoolNotFoundError:
+            raise PoolClosedError(
+                self.alias, "the alias is no longer configured; the command was not sent"
+            ) from None
+        if pool is self or pool.client_key != self.client_key:
+            raise PoolClosedError(self.alias, INCOMPATIBLE)
+        return pool
+
+    def disconnect(self, inuse_connections: bool = True) -> None:
+        """redis-py's disconnect: idle connections, and in-use ones by default.
+
+        Disconnecting connections in use cuts other threads' commands: the
+        registry never does it (it closes pools instead).
+        """
+        with self._lock:
+            conns = list(self._available_connections)
+            if inuse_connections:
+                conns.extend(self._in_use_connections)
+        for conn in conns:
+            conn.disconnect()
+
+    # -- fork ----------------------------------------------------------------
 
     def forget_inherited(self) -> None:
-        """Close this process's copies of sockets a parent opened; never shut them down.
+        """In a forked child: drop the parent's connections and close this pool.
 
-        Called in a forked child. ``disconnect()`` only does
-        ``socket.shutdown()`` (which would end the parent's session at the
-        server) in the process that made the connection; here it only closes
-        the child's file descriptor, so the server sees the connection closed
-        only when the parent closes it, and the parent keeps using it.
+        ``disconnect()`` only does ``socket.shutdown()`` (which would end the
+        parent's session at the server) in the process that made the
+        connection; here it only closes the child's file descriptor, so the
+        parent keeps using it. The pool is then closed in the child: a client
+        kept from before the fork is served by the child's own pool.
         """
-        for conn in list(self._connections):
-            if conn.pid != os.getpid():
+        pid = os.getpid()
+        if self.pid == pid:
+            return
+        inherited = [*self._available_connections, *self._in_use_connections]
+        # Never acquire the inherited lock: a parent thread may have held it at
+        # fork time and does not exist here. reset() makes new ones.
+        self.reset()
+        self._closed = True
+        for conn in inherited:
+            if conn.pid != pid:
                 conn.disconnect()
 
+    def _checkpid(self) -> None:
+        # redis-py's methods call this; after a fork the pool is closed, not reset.
+        if self.pid != os.getpid():
+            self.forget_inherited()
+
+    # -- numbers -------------------------------------------------------------
+
+    def counters(self) -> PoolCounters:
+        """A consistent snapshot of this pool's counts and counters."""
+        with self._lock:
+            idle = len(self._available_connections)
+            return PoolCounters(
+                created=self._created_connections,
+                in_use=len(self._in_use_connections),
+                idle=idle,
+                waiting=self._waiting,
+                requests_num=self._requests_num,
+                requests_wait_ms=round(self._wait_seconds * 1000),
+                requests_errors=self._requests_errors,
+                connections_num=self._connections_num,
+                connections_errors=self._connections_errors,
+                connections_lost=self._connections_lost,
+                closed=self._closed,
+            )
+
+    def counts(self) -> tuple[int, int]:
+        """Return ``(created, idle)``: connection objects made, and those free."""
+        c = self.counters()
+        return c.created, c.idle
+
+    @property
+    def exhausted(self) -> int:
+        """How many callers gave up waiting for a connection (PoolExhaustedError)."""
+        return self.counters().requests_errors
+
     def __repr__(self) -> str:
-        created, idle = self.counts()
+        c = self.counters()
+        state = " closed" if c.closed else ""
         return (
-            f"<{type(self).__name__} alias={self.alias!r} url={self.redacted_url!r} "
-            f"max={self.max_connections} created={created} idle={idle} pid={self.pid}>"
+            f"<{type(self).__name__} alias={self.alias!r} url={self.redacted_url!r}{state} "
+            f"max={self.max_connections} in_use={c.in_use} idle={c.idle} "
+            f"waiting={c.waiting} pid={self.pid}>"
         )
+
+
+def _refuse_reconnect(conn: Any, alias: str) -> None:
+    """Make a connection of a closed pool unable to connect again.
+
+    It may be mid-command: that command finishes on its open socket. But if
+    the socket breaks (or the grace period shuts it down), redis-py's retry
+    would reconnect to the old server and re-send the command; instead the
+    reconnect raises PoolClosedError at once, with no retries.
+    """
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise PoolClosedError(alias, _SHUT_DOWN)
+
+    for name in ("connect", "connect_check_health"):
+        if hasattr(conn, name):
+            setattr(conn, name, refuse)
+    conn.retry = _NoRetry(alias)
+
+
+_SHUT_DOWN = (
+    "its connection was closed while in use (the grace period ended, or the socket broke) "
+    "and is not reconnected; the command was not re-sent"
+)
+
+
+class _NoRetry(Retry):
+    """The retry policy of a closed pool's connection: never retry, say why it failed."""
+
+    def __init__(self, alias: str) -> None:
+        super().__init__(NoBackoff(), 0)
+        self._alias = alias
+
+    def call_with_retry(self, do: Any, fail: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().call_with_retry(do, fail, *args, **kwargs)
+        except PoolClosedError:
+            raise
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise PoolClosedError(self._alias, _SHUT_DOWN) from exc

@@ -1,15 +1,16 @@
-"""PoolRegistry: one lazily built, shared pool per alias per process."""
+"""PoolRegistry: the lifecycle of one lazily built, shared pool per alias per process."""
 
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import os
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 from redis.backoff import NoBackoff
@@ -17,14 +18,19 @@ from redis.retry import Retry
 
 from ._report import ping_timeout
 from .client import LazyRedis
-from .config import PoolSettings, parse_config, redact_error
+from .config import KeyLabel, PoolSettings, Problem, parse, parse_config, redact_error
 from .constants import DEFAULT_ALIAS
-from .errors import PoolNotFoundError
-from .pool import SharedConnectionPool
+from .errors import PoolConfigError, PoolNotFoundError
+from .pool import CLOSE_GRACE, SharedConnectionPool
+from .stats import PoolStats, pool_stats
 
-__all__ = ["PoolRegistry", "default_registry", "get_pool", "get_redis"]
+__all__ = ["PoolRegistry", "PoolStats", "default_registry", "get_pool", "get_redis"]
 
 logger = logging.getLogger("redis_pool_integrations")
+
+#: What :meth:`PoolRegistry.configure_lazily` takes: returns the raw pool settings.
+Loader = Callable[[], Mapping[str, Any]]
+#: Maps ``(alias, core key)`` to the name an adapter's messages show (Flask's ``REDIS_URL``).
 
 # Every live registry, held weakly so a registry can still be garbage collected.
 _registries: weakref.WeakSet[PoolRegistry] = weakref.WeakSet()
@@ -55,29 +61,59 @@ def _close_at_exit(ref: weakref.ref[PoolRegistry]) -> None:
         reg.close_all()
 
 
+class _Entry(NamedTuple):
+    """What the registry built for one alias: the pool and the client on it, together."""
+
+    pool: SharedConnectionPool
+    client: redis.Redis
+
+
+class _Pending(NamedTuple):
+    """A loader installed by configure_lazily(), not read yet."""
+
+    loader: Loader
+    upper: bool
+    key_label: KeyLabel | None
+    setting: str | None
+
+
 class PoolRegistry:
-    """One shared :class:`redis.ConnectionPool` per alias, per process.
+    """One shared :class:`SharedConnectionPool` and client per alias, per process.
 
     Pools are built on the first :meth:`get_pool` / :meth:`get_redis` in a
-    process, never at construction or :meth:`configure`. In a forked child,
-    the parent's pools are dropped without touching the parent's sessions and
-    the child builds its own on first use. Pools are closed at interpreter
-    exit in the process that built them.
+    process, never at construction or :meth:`configure`. A pool that is
+    dropped (its alias reconfigured, closed or removed) is *closed*, not torn
+    down under its users: see :class:`SharedConnectionPool`. In a forked
+    child, the parent's pools are dropped without touching the parent's
+    sessions and the child builds its own on first use. Pools are closed at
+    interpreter exit in the process that built them.
+
+    ``close_grace`` is how long a closed pool lets connections still checked
+    out (pub/sub, ``WATCH``, blocking commands) run before shutting them down.
 
     Raises :class:`~redis_pool_integrations.PoolConfigError` for invalid
     settings and :class:`~redis_pool_integrations.PoolNotFoundError` for an
     alias that is not configured.
     """
 
-    def __init__(self, config: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-        # Guards building and dropping pools. Nothing under it does network
-        # I/O: building a pool opens no connection, and disconnects of dropped
-        # pools happen after the lock is released.
+    def __init__(
+        self,
+        config: Mapping[str, Mapping[str, Any]] | None = None,
+        *,
+        close_grace: float = CLOSE_GRACE,
+    ) -> None:
+        # Guards _settings, _pending, _error and _entries. Nothing under it does
+        # network I/O or logs (a logging handler may use this registry):
+        # building a pool opens no connection, and closing dropped pools and
+        # logging happen after the lock is released.
         self._lock = threading.Lock()
-        self._settings: dict[str, PoolSettings] = _as_settings(config or {})
-        self._pools: dict[str, SharedConnectionPool] = {}
-        # Read without the lock on the hot path: a dict lookup is atomic.
-        self._clients: dict[str, redis.Redis] = {}
+        self._settings: dict[str, PoolSettings] = parse_config(config or {})
+        self._pending: _Pending | None = None
+        self._error: PoolConfigError | None = None
+        # Read without the lock on the hot path: a dict lookup is atomic, and
+        # an entry is only ever replaced as a whole.
+        self._entries: dict[str, _Entry] = {}
+        self.close_grace = close_grace
         self._pid = os.getpid()
         self._resets = 0
         self._atexit_registered = False
@@ -86,38 +122,108 @@ class PoolRegistry:
     # -- configuration -------------------------------------------------------
 
     def configure(
-        self, config: Mapping[str, Mapping[str, Any]] | Mapping[str, PoolSettings]
-    ) -> None:
-        """Replace the configuration.
+        self,
+        config: Mapping[str, Mapping[str, Any]],
+        *,
+        upper: bool = False,
+        key_label: KeyLabel | None = None,
+        setting: str | None = None,
+    ) -> tuple[Problem, ...]:
+        """Validate ``config`` and make it the configuration, now.
 
-        ``config`` maps alias to core settings (``{"url": ..., ...}``) or to
-        already parsed :class:`PoolSettings`. Pools of aliases whose settings
-        changed or disappeared are closed in this process and built anew on
-        next use; unchanged aliases keep their pool and connections.
+        ``config`` maps alias to core settings (``{"url": ..., ...}``; with
+        ``upper=True`` Django/Flask's ``{"URL": ...}``; ``key_label`` and
+        ``setting`` name keys as the framework spells them in messages).
+        Raises PoolConfigError and changes nothing when it is invalid. Pools
+        of aliases whose settings changed or disappeared are closed; unchanged
+        aliases keep their pool and connections. Replaces a loader installed
+        by :meth:`configure_lazily`. Returns the warnings of the parse (not
+        logged here: the adapter decides where they go).
         """
-        settings = _as_settings(config)
+        parsed = parse(config, upper=upper, key_label=key_label, setting=setting)
+        settings = parsed.raise_for_errors()
         self.reset_after_fork()
         with self._lock:
-            stale = [
-                alias
-                for alias in self._pools
-                if alias not in settings or settings[alias] != self._settings.get(alias)
-            ]
-            dropped = self._drop(stale)
-            self._settings = settings
-        self._disconnect(dropped)
+            self._pending = None
+            self._error = None
+            dropped = self._apply(settings)
+        self._close(dropped)
+        return parsed.warnings
+
+    def configure_lazily(
+        self,
+        loader: Loader,
+        *,
+        upper: bool = False,
+        key_label: KeyLabel | None = None,
+        setting: str | None = None,
+    ) -> None:
+        """Read the configuration from ``loader()`` on first access, not now.
+
+        The loader runs once, under the registry's lock, the first time a
+        pool, a client, the settings or the stats are asked for; it returns
+        what :meth:`configure` takes. If that is invalid, every access raises
+        the PoolConfigError until the configuration is replaced. Pools
+        already built are closed now (clients still holding one are served by
+        the alias's new pool). Does no I/O: frameworks call it at start-up
+        and whenever their settings change.
+        """
+        self.reset_after_fork()
+        with self._lock:
+            self._pending = _Pending(loader, upper, key_label, setting)
+            self._error = None
+            dropped = self._take_entries(list(self._entries))
+        self._close(dropped)
+
+    def _load(self) -> list[SharedConnectionPool]:
+        # Caller holds the lock. Reads a pending loader; returns pools to close.
+        pending = self._pending
+        if pending is None:
+            return []
+        raw = pending.loader()
+        self._pending = None
+        try:
+            settings = parse_config(
+                raw, upper=pending.upper, key_label=pending.key_label, setting=pending.setting
+            )
+        except PoolConfigError as exc:
+            # No pool keeps serving an alias whose settings are now broken.
+            self._error = exc
+            settings = {}
+        return self._apply(settings)
+
+    def _apply(self, settings: dict[str, PoolSettings]) -> list[SharedConnectionPool]:
+        # Caller holds the lock.
+        stale = [
+            alias
+            for alias in self._entries
+            if alias not in settings or settings[alias] != self._settings.get(alias)
+        ]
+        self._settings = settings
+        return self._take_entries(stale)
+
+    def _configuration(self) -> dict[str, PoolSettings]:
+        """The current settings, reading a pending loader first; raises PoolConfigError."""
+        if self._pending is not None:
+            with self._lock:
+                dropped = self._load()
+            self._close(dropped)
+        if self._error is not None:
+            raise PoolConfigError(self._error.problems)
+        return self._settings
 
     @property
     def aliases(self) -> tuple[str, ...]:
         """The configured aliases, in configuration order."""
-        return tuple(self._settings)
+        return tuple(self._configuration())
 
     def settings(self, alias: str = DEFAULT_ALIAS) -> PoolSettings:
         """The validated settings of ``alias``; raises PoolNotFoundError."""
+        settings = self._configuration()
         try:
-            return self._settings[alias]
+            return settings[alias]
         except KeyError:
-            raise PoolNotFoundError(alias, list(self._settings)) from None
+            raise PoolNotFoundError(alias, list(settings)) from None
 
     # -- access --------------------------------------------------------------
 
@@ -126,24 +232,25 @@ class PoolRegistry:
 
         The client is cached: calling this per request costs a PID check and
         a dict lookup. Its pool is shared, so ``close()`` on the client does
-        not close the pool.
+        not close the pool. A client kept across :meth:`configure` keeps
+        working: its closed pool hands its commands to the new pool.
         """
         # reset_after_fork() inlined: this is the per-request hot path.
         if self._pid != os.getpid():
             self._reset(os.getpid())
-        client = self._clients.get(alias)
-        if client is None:
-            client = self._build(alias)[1]
-        return client
+        entry = self._entries.get(alias)
+        if entry is None:
+            entry = self._build(alias)
+        return entry.client
 
     def get_pool(self, alias: str = DEFAULT_ALIAS) -> SharedConnectionPool:
         """The shared connection pool of ``alias`` in this process, built on first use."""
         if self._pid != os.getpid():
             self._reset(os.getpid())
-        pool = self._pools.get(alias)
-        if pool is None:
-            pool = self._build(alias)[0]
-        return pool
+        entry = self._entries.get(alias)
+        if entry is None:
+            entry = self._build(alias)
+        return entry.pool
 
     def lazy_redis(self, alias: str = DEFAULT_ALIAS) -> LazyRedis:
         """A client that resolves ``alias``'s pool from this registry on every command.
@@ -156,30 +263,46 @@ class PoolRegistry:
         """
         return LazyRedis(self, alias)
 
-    def _build(self, alias: str) -> tuple[SharedConnectionPool, redis.Redis]:
+    def _build(self, alias: str) -> _Entry:
+        built: PoolSettings | None = None
         with self._lock:
-            # Another thread may have built it while we waited for the lock.
-            pool = self._pools.get(alias)
-            if pool is None:
-                settings = self.settings(alias)
-                pool = SharedConnectionPool.from_settings(settings)
-                client = redis.Redis(connection_pool=pool)
-                self._pools[alias] = pool
-                self._clients[alias] = client
-                if not self._atexit_registered:
-                    # Weakly, so the handler does not keep the registry alive.
-                    # A forked child inherits it; close_all() then only closes
-                    # what the child built.
-                    atexit.register(_close_at_exit, weakref.ref(self))
-                    self._atexit_registered = True
-                logger.debug(
-                    "built pool %r (pid %d, %s, max_connections=%d)",
-                    alias,
-                    self._pid,
-                    settings.redacted_url,
-                    settings.max_connections,
-                )
-            return pool, self._clients[alias]
+            dropped = self._load()
+            try:
+                # Another thread may have built it while we waited for the lock.
+                entry = self._entries.get(alias)
+                if entry is None:
+                    if self._error is not None:
+                        raise PoolConfigError(self._error.problems)
+                    built = self._settings.get(alias)
+                    if built is None:
+                        raise PoolNotFoundError(alias, list(self._settings))
+                    pool = SharedConnectionPool.from_settings(
+                        built,
+                        successor=functools.partial(self.get_pool, alias),
+                        close_grace=self.close_grace,
+                    )
+                    entry = _Entry(pool, redis.Redis(connection_pool=pool))
+                    self._entries[alias] = entry
+                    self._register_atexit()
+            finally:
+                pid = self._pid
+        self._close(dropped)
+        if built is not None:
+            logger.debug(
+                "built pool %r (pid %d, %s, max_connections=%d)",
+                alias,
+                pid,
+                built.redacted_url,
+                built.max_connections,
+            )
+        return entry
+
+    def _register_atexit(self) -> None:
+        if not self._atexit_registered:
+            # Weakly, so the handler does not keep the registry alive. A forked
+            # child inherits it; close_all() then only closes what the child built.
+            atexit.register(_close_at_exit, weakref.ref(self))
+            self._atexit_registered = True
 
     # -- fork ----------------------------------------------------------------
 
@@ -202,10 +325,9 @@ class PoolRegistry:
             # We are in a child: the inherited lock may be held forever by a
             # parent thread that does not exist here, so never acquire it;
             # replace it. _pid is set last: until then every accessor comes here.
-            inherited = list(self._pools.values())
+            inherited = [entry.pool for entry in self._entries.values()]
             self._lock = threading.Lock()
-            self._pools = {}
-            self._clients = {}
+            self._entries = {}
             self._resets += 1
             self._pid = pid
         for pool in inherited:
@@ -216,37 +338,39 @@ class PoolRegistry:
     # -- close ---------------------------------------------------------------
 
     def close(self, alias: str = DEFAULT_ALIAS) -> None:
-        """Disconnect every connection (idle and in use) of ``alias``'s pool and drop it.
+        """Close ``alias``'s pool in this process; the next use builds a new one.
 
-        Only pools built in this process are touched; the next use builds a
-        new pool.
+        Idle connections are disconnected at once; connections in use finish
+        their command and are disconnected when released (see
+        :class:`SharedConnectionPool`). Only pools built in this process are
+        touched.
         """
         self.reset_after_fork()
         with self._lock:
-            dropped = self._drop([alias])
-        self._disconnect(dropped)
+            dropped = self._take_entries([alias])
+        self._close(dropped)
 
     def close_all(self) -> None:
         """Close every pool built in this process (see :meth:`close`)."""
         self.reset_after_fork()
         with self._lock:
-            dropped = self._drop(list(self._pools))
-        self._disconnect(dropped)
+            dropped = self._take_entries(list(self._entries))
+        self._close(dropped)
 
-    def _drop(self, aliases: list[str]) -> list[SharedConnectionPool]:
-        # Caller holds the lock: only take the pools out of the maps here.
+    def _take_entries(self, aliases: list[str]) -> list[SharedConnectionPool]:
+        # Caller holds the lock: only take the entries out of the map here.
         dropped = []
         for alias in aliases:
-            pool = self._pools.pop(alias, None)
-            self._clients.pop(alias, None)
-            if pool is not None:
-                dropped.append(pool)
+            entry = self._entries.pop(alias, None)
+            if entry is not None:
+                dropped.append(entry.pool)
         return dropped
 
     @staticmethod
-    def _disconnect(pools: list[SharedConnectionPool]) -> None:
+    def _close(pools: list[SharedConnectionPool]) -> None:
+        # Outside the lock: closing disconnects idle connections (network I/O).
         for pool in pools:
-            pool.disconnect()
+            pool.close()
             logger.debug("closed pool %r (pid %d)", pool.alias, os.getpid())
 
     def __enter__(self) -> PoolRegistry:
@@ -295,56 +419,31 @@ class PoolRegistry:
 
     # -- stats ---------------------------------------------------------------
 
-    def stats(self) -> dict[str, dict[str, Any]]:
-        """Per-alias numbers for this process; zeros for an alias not built yet.
+    def stats(self) -> dict[str, PoolStats]:
+        """Per-alias :class:`PoolStats` for this process; zeros for an alias not built yet.
 
-        Keys: ``pid``, ``url`` (password redacted), ``max_connections``,
-        ``timeout``, ``built``, ``created_connections``, ``in_use_connections``,
-        ``idle_connections``, ``exhausted`` (callers that timed out waiting),
-        ``resets`` (forks this registry noticed) and ``parser``.
+        Raises PoolConfigError when a lazily loaded configuration is invalid.
         """
         self.reset_after_fork()
-        pools = dict(self._pools)
-        result: dict[str, dict[str, Any]] = {}
-        for alias, settings in self._settings.items():
-            pool = pools.get(alias)
-            created, idle = pool.counts() if pool is not None else (0, 0)
-            result[alias] = {
-                "pid": self._pid,
-                "url": settings.redacted_url,
-                "kind": settings.kind,
-                "max_connections": settings.max_connections,
-                "timeout": settings.timeout,
-                "built": pool is not None,
-                "created_connections": created,
-                "in_use_connections": created - idle,
-                "idle_connections": idle,
-                "exhausted": pool.exhausted if pool is not None else 0,
-                "resets": self._resets,
-                "parser": _parser_name(),
-            }
-        return result
+        settings = self._configuration()
+        entries = dict(self._entries)
+        return {
+            alias: pool_stats(
+                s, entries[alias].pool if alias in entries else None, self._pid, self._resets
+            )
+            for alias, s in settings.items()
+        }
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._settings)
+        return iter(self._configuration())
 
     def __repr__(self) -> str:
+        # Never runs a pending loader: repr must not have side effects.
+        configured = "pending" if self._pending is not None else len(self._settings)
         return (
-            f"<{type(self).__name__} aliases={len(self._settings)} "
-            f"built={len(self._pools)} pid={self._pid} resets={self._resets}>"
+            f"<{type(self).__name__} aliases={configured} "
+            f"built={len(self._entries)} pid={self._pid} resets={self._resets}>"
         )
-
-
-def _as_settings(
-    config: Mapping[str, Mapping[str, Any]] | Mapping[str, PoolSettings],
-) -> dict[str, PoolSettings]:
-    if (
-        isinstance(config, Mapping)
-        and config
-        and all(isinstance(v, PoolSettings) for v in config.values())
-    ):
-        return {alias: s for alias, s in config.items() if isinstance(s, PoolSettings)}
-    return parse_config(config)
 
 
 def _ping_once(settings: PoolSettings, timeout: float) -> None:
@@ -359,12 +458,6 @@ def _ping_once(settings: PoolSettings, timeout: float) -> None:
         client.ping()
     finally:
         client.close()
-
-
-def _parser_name() -> str:
-    from redis.connection import DefaultParser
-
-    return "hiredis" if "Hiredis" in DefaultParser.__name__ else "python"
 
 
 #: The process-wide default registry; the Django integration configures it.

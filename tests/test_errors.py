@@ -18,6 +18,7 @@ import redis
 # Imported so that the Django adapter's subclasses, if any, are counted too.
 import redis_pool_integrations.django.conf  # noqa: F401
 from redis_pool_integrations import (
+    PoolClosedError,
     PoolConfigError,
     PoolExhaustedError,
     PoolNotFoundError,
@@ -48,6 +49,19 @@ def _exhausted() -> RedisPoolError:
     return PoolExhaustedError("cache", 4, 0.5)
 
 
+def _closed() -> RedisPoolError:
+    # The way a held client meets a removed alias: its pool is closed and
+    # there is no current pool to hand the command to.
+    reg = PoolRegistry({"cache": {"url": "redis://127.0.0.1:1/0"}})
+    client = reg.get_redis("cache")
+    reg.configure({})
+    try:
+        client.ping()
+    except PoolClosedError as exc:
+        return exc
+    raise AssertionError("a removed alias still served a command")
+
+
 def _state() -> RedisPoolError:
     try:
         RedisPools().state()  # no app context here
@@ -62,6 +76,7 @@ EXAMPLES: dict[type[RedisPoolError], Callable[[], RedisPoolError]] = {
     PoolConfigError: _config_error,
     PoolNotFoundError: _not_found,
     PoolExhaustedError: _exhausted,
+    PoolClosedError: _closed,
     RedisPoolsStateError: _state,
 }
 

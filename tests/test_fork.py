@@ -181,3 +181,24 @@ def test_forkserver_children_of_a_preloaded_app_each_use_their_own_connections(
     assert report["forkserver_client_id"] not in ids
     assert report["parent_client_id"] not in ids
     redis_server.wait_for_clients(0)
+
+
+def test_a_client_kept_from_before_the_fork_uses_the_childs_registry_pool(
+    redis_server: RedisServer, make_registry: MakeRegistry
+) -> None:
+    reg = make_registry({"default": {"url": redis_server.url, "max_connections": 2}})
+    held = reg.get_redis()  # e.g. a module global made in a --preload master
+    parent_id = held.client_id()
+
+    def child() -> dict[str, Any]:
+        child_id = held.client_id()  # through the parent's (now closed) pool object
+        stats = reg.stats()["default"]
+        return {"client_id": child_id, "requests": stats["requests_num"], "built": stats["built"]}
+
+    report = run_in_child(child)
+    # Served by the child's own registry pool (inside its limit and its stats), not
+    # by a copy redis-py would have rebuilt out of sight.
+    assert report["built"] is True
+    assert report["requests"] == 1
+    assert report["client_id"] != parent_id
+    assert held.client_id() == parent_id  # the parent's connection is untouched

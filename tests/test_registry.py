@@ -133,8 +133,7 @@ def test_waiter_is_served_as_soon_as_a_connection_is_released(
     got: list[Any] = []
     waiter = threading.Thread(target=lambda: got.append(pool.get_connection()))
     waiter.start()
-    # The waiter is parked on the pool's free list (test-only look at the Condition).
-    wait_until(lambda: len(pool.pool.not_empty._waiters) == 1, message="a waiter")  # type: ignore[attr-defined]
+    wait_until(lambda: reg.stats()["default"]["requests_waiting"] == 1, message="a waiter")
     released_at = time.monotonic()
     pool.release(held)
     waiter.join(5)
@@ -153,16 +152,19 @@ def test_refused_connection_is_not_reported_as_exhaustion(make_registry: MakeReg
     assert reg.stats()["default"]["exhausted"] == 0
 
 
-def test_close_all_disconnects_idle_and_in_use_connections(
+def test_close_all_disconnects_idle_at_once_and_in_use_on_release(
     redis_server: RedisServer, make_registry: MakeRegistry
 ) -> None:
     reg = make_registry({"a": {"url": redis_server.url}, "b": {"url": redis_server.url}})
     reg.get_redis("a").ping()
-    in_use = reg.get_pool("b").get_connection()
+    pool_b = reg.get_pool("b")
+    in_use = pool_b.get_connection()
     in_use.send_command("PING")
-    assert in_use.read_response() == b"PONG"
     redis_server.wait_for_clients(2)
     reg.close_all()
+    redis_server.wait_for_clients(1)  # the idle one went at once; the busy one stays
+    assert in_use.read_response() == b"PONG"  # its command finishes on the open socket
+    pool_b.release(in_use)
     redis_server.wait_for_clients(0)
     assert redis_server.admin().info("clients")["connected_clients"] == 1  # the admin only
     assert reg.stats()["a"]["built"] is False
@@ -230,6 +232,13 @@ def test_stats_report_every_alias_with_zeros_until_built(
         "exhausted": 0,
         "resets": 0,
         "parser": "hiredis",
+        "requests_num": 0,
+        "requests_waiting": 0,
+        "requests_wait_ms": 0,
+        "requests_errors": 0,
+        "connections_num": 0,
+        "connections_errors": 0,
+        "connections_lost": 0,
     }
     default = stats["default"]
     assert (default["created_connections"], default["in_use_connections"]) == (1, 1)

@@ -7,10 +7,11 @@ from django.core.signals import setting_changed
 
 
 class RedisPoolsConfig(AppConfig):
-    """Registers the system checks and the ``REDIS_POOLS`` refresh.
+    """Registers the system checks and hands ``REDIS_POOLS`` to the core's registry.
 
-    ``ready()`` does no I/O, builds no pool and never raises for bad settings:
-    ``manage.py check`` reports them, and ``get_redis()`` raises on use.
+    ``ready()`` installs a loader (:func:`conf.install`): it does no I/O,
+    builds no pool, does not even read the setting, and never raises for bad
+    settings: ``manage.py check`` reports them, and ``get_redis()`` raises on use.
     """
 
     name = "redis_pool_integrations.django"
@@ -23,4 +24,5 @@ class RedisPoolsConfig(AppConfig):
         from . import checks, conf
 
         checks.register()
+        conf.install()
         setting_changed.connect(conf.on_setting_changed, dispatch_uid=f"{__name__}.refresh")

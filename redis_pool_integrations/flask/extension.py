@@ -15,7 +15,7 @@ from ..config import KeyLabel, PoolSettings, parse
 from ..constants import DEFAULT_ALIAS
 from ..errors import RedisPoolError
 from ..pool import SharedConnectionPool
-from ..registry import PoolRegistry
+from ..registry import PoolRegistry, PoolStats
 
 __all__ = [
     "DEFAULT_KEYS",
@@ -126,9 +126,14 @@ class RedisPools:
                 f"init_app was already called for app {app.name!r}. Call it once per app, "
                 "in the app factory; create a new Flask app for a different configuration."
             )
-        settings = read_config(app.config)
+        combined, key_label = core_config(app.config)
         registry = PoolRegistry()
-        registry.configure(settings)  # already parsed: not validated twice
+        # Validated now by the core (errors stay eager); pools are built lazily
+        # on first use in each worker, through the same core path as Django's.
+        warnings = registry.configure(combined, upper=True, key_label=key_label, setting=POOLS_KEY)
+        for problem in warnings:
+            logger.warning("%s (%s)", problem, problem.code)
+        settings = {alias: registry.settings(alias) for alias in registry.aliases}
         app.extensions[EXTENSION_KEY] = RedisPoolsState(registry, settings)
         from .cli import redis_pools_cli  # cli imports this module
 
@@ -180,7 +185,7 @@ class RedisPools:
         """
         return self.state(app=app).registry.lazy_redis(alias)
 
-    def stats(self, *, app: Flask | None = None) -> dict[str, dict[str, Any]]:
+    def stats(self, *, app: Flask | None = None) -> dict[str, PoolStats]:
         """Per-alias numbers of this process (see :meth:`PoolRegistry.stats`)."""
         return self.state(app=app).registry.stats()
 

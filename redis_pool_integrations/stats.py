@@ -1,0 +1,85 @@
+"""The numbers a pool reports: one TypedDict shared by the code, the CLIs, the docs and tests."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from .config import PoolSettings
+from .pool import SharedConnectionPool
+
+__all__ = ["PoolStats", "pool_stats"]
+
+
+class PoolStats(TypedDict):
+    """The numbers :meth:`PoolRegistry.stats` reports per alias, for this process.
+
+    The CLIs, ``/pools`` views, the docs table and the tests all use these
+    names. Counters start at 0 when a pool is built (a reconfiguration or a
+    fork starts a new pool). Per event loop (async), per node (Cluster) and
+    circuit-breaker numbers will be added as new keys holding nested
+    mappings, so a consumer that reads the keys below keeps working.
+    """
+
+    pid: int
+    url: str
+    kind: str
+    max_connections: int
+    timeout: float
+    built: bool
+    #: Connection objects alive (in use + idle).
+    created_connections: int
+    in_use_connections: int
+    idle_connections: int
+    #: Callers that got PoolExhaustedError; the same number as requests_errors.
+    exhausted: int
+    #: Forks this registry noticed.
+    resets: int
+    parser: str
+    #: Checkouts served.
+    requests_num: int
+    #: Callers waiting for a connection now.
+    requests_waiting: int
+    #: Total time callers spent waiting for a connection, in milliseconds.
+    requests_wait_ms: int
+    #: Callers that got PoolExhaustedError.
+    requests_errors: int
+    #: Connections opened (connects made at checkout).
+    connections_num: int
+    #: Connects that failed (refused, timed out, bad option, auth...).
+    connections_errors: int
+    #: Connections found broken at checkout or handed back disconnected.
+    connections_lost: int
+
+
+def pool_stats(
+    settings: PoolSettings, pool: SharedConnectionPool | None, pid: int, resets: int
+) -> PoolStats:
+    """The :class:`PoolStats` of one alias; zeros when ``pool`` is not built (``None``)."""
+    c = pool.counters() if pool is not None else None
+    return {
+        "pid": pid,
+        "url": settings.redacted_url,
+        "kind": settings.kind,
+        "max_connections": settings.max_connections,
+        "timeout": settings.timeout,
+        "built": pool is not None,
+        "created_connections": c.created if c else 0,
+        "in_use_connections": c.in_use if c else 0,
+        "idle_connections": c.idle if c else 0,
+        "exhausted": c.requests_errors if c else 0,
+        "resets": resets,
+        "parser": _parser_name(),
+        "requests_num": c.requests_num if c else 0,
+        "requests_waiting": c.waiting if c else 0,
+        "requests_wait_ms": c.requests_wait_ms if c else 0,
+        "requests_errors": c.requests_errors if c else 0,
+        "connections_num": c.connections_num if c else 0,
+        "connections_errors": c.connections_errors if c else 0,
+        "connections_lost": c.connections_lost if c else 0,
+    }
+
+
+def _parser_name() -> str:
+    from redis.connection import DefaultParser
+
+    return "hiredis" if "Hiredis" in DefaultParser.__name__ else "python"
