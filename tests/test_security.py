@@ -10,9 +10,8 @@ import pytest
 import redis
 import trustme
 
+from harness import RedisServer, pick_port
 from redis_pool_integrations import PoolRegistry
-
-from .redis_server import RedisServer, free_port
 
 MakeRegistry = Callable[..., PoolRegistry]
 
@@ -58,7 +57,7 @@ def tls_server(server_factory: Callable[..., RedisServer], tmp_path: Path) -> tu
     ca.cert_pem.write_to_path(str(ca_file))
     cert.cert_chain_pems[0].write_to_path(str(cert_file))
     cert.private_key_pem.write_to_path(str(key_file))
-    port = free_port()
+    port = pick_port()
     server_factory(
         "--tls-port",
         str(port),

@@ -6,10 +6,10 @@ import json
 import os
 from collections.abc import Callable
 
+from harness import RedisServer
 from redis_pool_integrations._report import STATS_COLUMNS
 from redis_pool_integrations.flask import RedisPools
 
-from ..redis_server import RedisServer
 from .conftest import MakeApp
 
 PASSWORD = "s3cret-pw"
