@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: test lint typecheck pytest demo redis-server clean test-django42 docs
+.PHONY: test test-fast lint typecheck pytest demo redis-server clean test-django42 docs
 
 test: lint typecheck docs test-django42 pytest
 
@@ -29,6 +29,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP) redis-server
 	$(BIN)/pytest
+
+# The edit loop: every test not marked e2e (no app servers). `make test` stays the full run.
+test-fast: $(STAMP) redis-server
+	$(BIN)/pytest -q -m "not e2e"
 
 demo: $(STAMP) redis-server
 	$(BIN)/python scripts/demo.py $(ARGS)
@@ -64,7 +68,7 @@ $(STAMP42): pyproject.toml
 
 test-django42: $(STAMP42) redis-server
 	$(VENV42)/bin/python -c "import django; print('Django', django.get_version())"
-	$(VENV42)/bin/pytest -q -p no:cacheprovider tests/test_django tests/test_docs_examples.py tests/test_fuzz_settings.py
+	$(VENV42)/bin/pytest -q -p no:cacheprovider tests/test_django tests/e2e/test_django_gunicorn.py tests/test_docs_examples.py tests/test_fuzz_settings.py
 
 # The web-load benchmark's load generator; without it the run uses a Python one.
 .PHONY: wrk

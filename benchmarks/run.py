@@ -34,7 +34,7 @@ import redis
 
 from benchmarks import contenders as cs
 from benchmarks import report, web
-from tests.redis_server import RedisServer
+from harness import RedisServer
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

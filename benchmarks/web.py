@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
 import redis
 
-from tests.appserver import AppServer, app_env, server_argv
-from tests.redis_server import RedisServer, free_port
+from harness import RedisServer, no_retry
+from harness.appserver import AppServer, app_env
 
 #: Threads in the default executor sync_to_async(thread_sensitive=False) runs in.
 EXECUTOR_THREADS = min(32, (os.cpu_count() or 1) + 4)
@@ -209,24 +210,19 @@ def run_python(url: str, seconds: float, connections: int) -> dict[str, Any]:
 def worker_pids(master: int) -> list[int]:
     """The server's worker processes: children of the master, or the master if it serves."""
     pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            stat = (entry / "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == master and b"resource_tracker" not in (entry / "cmdline").read_bytes():
-                pids.append(int(entry.name))
+    for child in psutil.Process(master).children():
+        with contextlib.suppress(psutil.Error):
+            if not any("resource_tracker" in part for part in child.cmdline()):
+                pids.append(child.pid)
     return sorted(pids) or [master]
 
 
 def rss_mib(pids: list[int]) -> list[float]:
+    """Each process's resident set size in MiB (gone processes are left out)."""
     out = []
     for pid in pids:
-        with contextlib.suppress(OSError):
-            found = re.search(r"^VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
-            if found:
-                out.append(int(found.group(1)) / 1024)
+        with contextlib.suppress(psutil.Error):
+            out.append(psutil.Process(pid).memory_info().rss / 2**20)
     return out
 
 
@@ -256,19 +252,17 @@ class Served:
 
 def start(spec: Spec, group: Group, workdir: Path, max_connections: int) -> Served:
     server = RedisServer(workdir / f"redis-{spec.name}", "--maxclients", "4000").start()
-    port = free_port()
     args = [*group.server_args, spec.app]
     if spec.tool == "uvicorn":
         args = ["--no-access-log", "--log-level", "warning", *args]
-    argv = server_argv(spec.tool, port, args, workdir)
-    probe = redis.Redis.from_url(server.url, single_connection_client=True)
+    probe = redis.Redis.from_url(server.url, single_connection_client=True, retry=no_retry())
     base = int(probe.info("stats")["total_connections_received"])
     own_clients = int(probe.info("clients")["connected_clients"])
     env = app_env(server.url, max_connections, **spec.env)
     for key in ("BENCH_CONTENDER", "BENCH_ASYNC"):
         if key not in spec.env:
             env.pop(key, None)
-    app = AppServer(argv, port, env, workdir / f"{group.key}-{spec.name}.log")
+    app = AppServer.start(spec.tool, args, env, workdir / f"{group.key}-{spec.name}.log")
     return Served(spec, app, server, probe, base, own_clients)
 
 

@@ -100,6 +100,10 @@ def redact_url(url: object) -> str:
     return f"{scheme}://{_mask_userinfo(userinfo)}@{hostport}{rest[cut:]}"
 
 
+#: What a real query parameter's name looks like (redis-py's options are identifiers).
+_PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def _mask_query(rest: str) -> str:
     # ``rest`` is everything after '://'. The query starts at the first '?'
     # (one inside a password is left to the caller's last-'@' rule).
@@ -115,8 +119,10 @@ def _mask_query(rest: str) -> str:
             masking = True
             if "#" in value:
                 break  # a raw '#' in the password: all that follows may be its tail
-        elif masking and not eq:
-            continue  # no 'name=': the tail of a password with a raw '&'
+        elif masking and (not eq or not _PARAM_NAME.fullmatch(unquote(name))):
+            # No 'name=' that a parameter could have: the tail of a password
+            # with a raw '&' (a password '&=' leaves '&=' behind).
+            continue
         else:
             masking = False
             items.append(item)

@@ -15,20 +15,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import json
 import os
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from importlib.metadata import version
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -38,10 +34,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from redis_pool_integrations import redact_url
-
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+# The test bed (harness/) lives in the checkout, not in the installed package.
+sys.path.insert(0, str(ROOT))
+
+import harness  # noqa: E402
+from harness.appserver import AppServer, app_env  # noqa: E402
+from harness.appserver import get as http_get  # noqa: E402
+from redis_pool_integrations import redact_url  # noqa: E402
+
 APPS = {"django": "example_django.wsgi", "flask": "example_flask:create_app()"}
 #: The demo's own observer connection, left out of every client count.
 ADMIN_NAME = "demo-admin"
@@ -54,21 +55,11 @@ class DemoError(Exception):
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll ``predicate`` until truthy; raise DemoError naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise DemoError(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(0.02)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """The harness's wait, failing with a DemoError that names ``what``."""
+    try:
+        return harness.wait_until(predicate, timeout, what)
+    except harness.WaitTimeout as exc:
+        raise DemoError(str(exc).split(" (")[0]) from None
 
 
 def get(port: int, path: str, timeout: float = 10.0) -> tuple[int, Any]:
@@ -78,71 +69,35 @@ def get(port: int, path: str, timeout: float = 10.0) -> tuple[int, Any]:
     each request; kept-alive client connections would pin the load to
     whichever workers accepted them first.
     """
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request("GET", path, headers={"Connection": "close"})
-        resp = conn.getresponse()
-        body = resp.read()
-    finally:
-        conn.close()
-    try:
-        return resp.status, json.loads(body)
-    except ValueError:
-        return resp.status, body.decode(errors="replace")
-
-
-def stop_process(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
-    """SIGTERM the process group, SIGKILL it if it outlives ``timeout``."""
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout)
+    return http_get(port, path, timeout, close=True)
 
 
 def start_redis(stack: contextlib.ExitStack, workdir: Path) -> str:
     """A redis-server of the demo's own on a free loopback port; return its URL."""
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         raise DemoError("redis-server is not installed: `make demo` installs it.")
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        # Its own session: Ctrl-C reaches only the demo, which then stops it in order.
-        start_new_session=True,
-    )
-    stack.callback(stop_process, proc)
-    url = f"redis://127.0.0.1:{port}/0"
-    probe = redis.Redis.from_url(url, socket_timeout=2)
-
-    def answers() -> bool:
-        if proc.poll() is not None:
-            raise DemoError(f"redis-server exited with {proc.returncode}")
-        try:
-            return bool(probe.ping())
-        except redis.ConnectionError:
-            return False
-
+    # Its own session: Ctrl-C reaches only the demo, which then stops it in order.
+    server = harness.RedisServer(workdir / "redis", new_session=True)
+    stack.callback(server.stop)
     try:
-        wait_until(answers, 10, f"redis-server on port {port}")
-    finally:
-        probe.close()
-    return url
+        server.start()
+    except (RuntimeError, harness.WaitTimeout) as exc:
+        raise DemoError(f"redis-server did not start: {exc}") from None
+    return server.url
 
 
 class Observer:
     """The demo's own view from the Redis server (its connection excluded)."""
 
     def __init__(self, url: str) -> None:
+        # Any REDIS_URL (password, TLS, db), never retried: a failure shows at once.
         self.client = redis.Redis.from_url(
-            url, client_name=ADMIN_NAME, socket_timeout=5, single_connection_client=True
+            url,
+            client_name=ADMIN_NAME,
+            socket_timeout=5,
+            socket_connect_timeout=2,
+            retry=harness.no_retry(),
+            single_connection_client=True,
         )
 
     def clients(self) -> int:
@@ -156,38 +111,16 @@ class Observer:
 @contextlib.contextmanager
 def gunicorn(
     framework: str, url: str, args: argparse.Namespace, workdir: Path
-) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
+) -> Iterator[AppServer]:
     """Run the example app under gunicorn; always stop the whole process group."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "REDIS_URL": url,
-        "REDIS_MAX_CONNECTIONS": str(args.threads),
-        "REDIS_PING_AT_STARTUP": "1",
-        "DJANGO_SETTINGS_MODULE": "example_django.settings",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    argv = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--preload"]
-    argv += ["--workers", str(args.workers), "--worker-class", "gthread"]
-    argv += ["--threads", str(args.threads)]
-    if int(version("gunicorn").split(".")[0]) >= 25:
-        # gunicorn >= 25 opens a control socket at one default path per user;
-        # a path of the demo's own keeps it clear of other gunicorns.
-        argv += ["--control-socket", str(workdir / "g.ctl")]
-    log = workdir / "gunicorn.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [*argv, APPS[framework]],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    env = app_env(url, args.threads, REDIS_PING_AT_STARTUP="1")
+    argv = ["--preload", "--workers", str(args.workers), "--worker-class", "gthread"]
+    argv += ["--threads", str(args.threads), APPS[framework]]
+    server = AppServer.start("gunicorn", argv, env, workdir / "gunicorn.log")
     try:
-        yield proc, port, log
+        yield server
     finally:
-        stop_process(proc)
+        server.stop()
 
 
 def drive_load(port: int, requests: int, clients: int, quiet: bool) -> Counter[int]:
@@ -293,11 +226,12 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> dict[str, Any]
         "  connection per thread, once. The master pings Redis while loading the app\n"
         "  (REDIS_PING_AT_STARTUP=1); each forked worker resets that pool, opens its own."
     )
-    with gunicorn(args.framework, url, args, workdir) as (proc, port, log):
+    with gunicorn(args.framework, url, args, workdir) as app:
+        proc, port = app.proc, app.port
 
         def ready() -> bool:
             if proc.poll() is not None:
-                tail = log.read_text(errors="replace")[-2000:]
+                tail = app.output()[-2000:]
                 raise DemoError(f"gunicorn exited with {proc.returncode}:\n{tail}")
             try:
                 return get(port, "/health", timeout=2)[0] == 200

@@ -1,4 +1,8 @@
-"""Fixtures shared by every test: real redis-server processes and registries."""
+"""Fixtures shared by every test: real redis-server processes, Sentinel sets, Clusters, registries.
+
+The processes come from the ``harness`` package (also used by the demo and the
+benchmarks); these fixtures only own their lifetimes.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,8 @@ from typing import Any
 
 import pytest
 
+from harness import RedisCluster, RedisServer, SentinelSet
 from redis_pool_integrations import PoolRegistry
-
-from .redis_server import RedisServer
 
 
 @pytest.fixture
@@ -37,6 +40,35 @@ def redis_server(server_factory: Callable[..., RedisServer]) -> RedisServer:
 @pytest.fixture
 def redis_url(redis_server: RedisServer) -> str:
     return redis_server.url
+
+
+@pytest.fixture
+def sentinel_set(tmp_path: Path) -> Iterator[SentinelSet]:
+    """A primary, a replica and three sentinels (quorum 2, down after 1 s), all agreed.
+
+    ``sentinel_set.sentinel_addresses`` and ``sentinel_set.service_name`` are
+    what redis-py's ``Sentinel`` takes; ``.primary``/``.replica`` are
+    :class:`~harness.RedisServer` objects (stop one to force a failover).
+    """
+    sentinels = SentinelSet(tmp_path / "sentinel")
+    try:
+        yield sentinels.start()
+    finally:
+        sentinels.stop()
+
+
+@pytest.fixture
+def redis_cluster(tmp_path: Path) -> Iterator[RedisCluster]:
+    """Three cluster primaries covering all slots, ``cluster_state:ok`` on each.
+
+    ``redis_cluster.url`` and ``.startup_nodes`` are what redis-py's
+    ``RedisCluster`` takes; ``.nodes`` are :class:`~harness.RedisServer` objects.
+    """
+    cluster = RedisCluster(tmp_path / "cluster")
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture

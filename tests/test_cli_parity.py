@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from harness import RedisServer
 from redis_pool_integrations._report import (
     EXIT_OK,
     EXIT_PING_FAILED,
@@ -27,8 +28,6 @@ from redis_pool_integrations._report import (
     PING_COLUMN,
     STATS_COLUMNS,
 )
-
-from .redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "parity-pw-77"

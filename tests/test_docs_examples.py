@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from harness import RedisServer
 from redis_pool_integrations import default_registry
 from redis_pool_integrations.config import CODES
-
-from .redis_server import RedisServer
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 EXAMPLES = DOCS / "examples"

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from harness import RedisServer, pick_port
 from redis_pool_integrations import PoolRegistry
-
-from .redis_server import RedisServer, free_port
 
 MakeRegistry = Callable[..., PoolRegistry]
 # Generous: these bounds tell "fails at once" from "hangs", they are not speed targets.
@@ -41,7 +40,7 @@ def test_server_restart_fails_fast_then_same_pool_serves_again(
 def test_server_down_at_start_then_recovers_by_itself(
     tmp_path: Path, make_registry: MakeRegistry
 ) -> None:
-    server = RedisServer(tmp_path / "late", port=free_port())
+    server = RedisServer(tmp_path / "late", port=pick_port())
     reg = make_registry({"default": {"url": server.url}})  # lazy: nothing happens yet
     with pytest.raises(redis.ConnectionError):
         reg.get_redis().ping()

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from harness import RedisServer
 from redis_pool_integrations import PoolRegistry
-
-from .redis_server import RedisServer
 
 MakeRegistry = Callable[..., PoolRegistry]
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from harness import RedisServer
 from redis_pool_integrations import PoolConfigError, PoolNotFoundError, PoolRegistry
 from redis_pool_integrations.django import checks as django_checks
 from redis_pool_integrations.django import get_redis
@@ -25,7 +26,6 @@ from redis_pool_integrations.options import (
     accepted_options,
 )
 
-from .redis_server import RedisServer
 from .test_config import any_config, settings_values
 
 flask_config = st.fixed_dictionaries(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .redis_server import RedisServer
+from harness import RedisServer
 
 pytest.importorskip("gevent")
 

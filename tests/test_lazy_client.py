@@ -8,9 +8,8 @@ from collections.abc import Callable
 import pytest
 import redis
 
+from harness import RedisServer, wait_until
 from redis_pool_integrations import LazyRedis, PoolNotFoundError, PoolRegistry
-
-from .redis_server import RedisServer, wait_until
 
 MakeRegistry = Callable[..., PoolRegistry]
 

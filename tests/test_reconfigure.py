@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 import redis
 
+from harness import RedisServer, wait_until
 from redis_pool_integrations import PoolClosedError, PoolRegistry, RedisPoolError
-
-from .redis_server import RedisServer, wait_until
 
 MakeRegistry = Callable[..., PoolRegistry]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import RedisServer, pick_port
 from redis_pool_integrations import PoolNotFoundError, PoolRegistry
 from redis_pool_integrations._report import (
     EXIT_PING_FAILED,
@@ -17,8 +18,6 @@ from redis_pool_integrations._report import (
     pool_report,
     stats_table,
 )
-
-from .redis_server import RedisServer, free_port
 
 MakeRegistry = Callable[..., PoolRegistry]
 
@@ -69,7 +68,7 @@ def test_registry_ping_reports_redis_and_os_errors_instead_of_raising(
 ) -> None:
     up = server_factory()
     auth = server_factory("--requirepass", "right-pw")
-    refused = f"redis://127.0.0.1:{free_port()}/0"
+    refused = f"redis://127.0.0.1:{pick_port()}/0"
     with socket.socket() as silent:  # accepts connections, never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen()
@@ -96,7 +95,7 @@ def test_pool_report_decides_rows_failure_and_exit_code(
 ) -> None:
     up = server_factory()
     reg = make_registry(
-        {"default": {"url": up.url}, "gone": {"url": f"redis://127.0.0.1:{free_port()}/0"}}
+        {"default": {"url": up.url}, "gone": {"url": f"redis://127.0.0.1:{pick_port()}/0"}}
     )
     plain = pool_report(reg)
     assert (plain.pinged, plain.failed, plain.exit_code, plain.failure) == (False, (), 0, None)
@@ -127,7 +126,7 @@ def test_registry_ping_through_the_shared_pool_reports_instead_of_raising(
     auth = server_factory("--requirepass", "right-pw")
     reg = make_registry(
         {
-            "refused": {"url": f"redis://127.0.0.1:{free_port()}/0"},
+            "refused": {"url": f"redis://127.0.0.1:{pick_port()}/0"},
             "wrong_pw": {"url": f"redis://:wrong-pw@127.0.0.1:{auth.port}/0"},
             "busy": {"url": up.url, "max_connections": 1, "timeout": 0.2},
         }

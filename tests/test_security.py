@@ -16,9 +16,8 @@ import pytest
 import redis
 import trustme
 
+from harness import RedisServer, pick_port
 from redis_pool_integrations import PoolConfigError, PoolRegistry
-
-from .redis_server import RedisServer, free_port
 
 MakeRegistry = Callable[..., PoolRegistry]
 
@@ -64,7 +63,7 @@ def tls_server(server_factory: Callable[..., RedisServer], tmp_path: Path) -> tu
     ca.cert_pem.write_to_path(str(ca_file))
     cert.cert_chain_pems[0].write_to_path(str(cert_file))
     cert.private_key_pem.write_to_path(str(key_file))
-    port = free_port()
+    port = pick_port()
     server_factory(
         "--tls-port",
         str(port),
@@ -188,7 +187,7 @@ def test_one_secret_in_every_spelling_never_reaches_core_output(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # every logger, redis-py's included
-    config = spellings(secret_server.port, free_port(), tmp_path)
+    config = spellings(secret_server.port, pick_port(), tmp_path)
     reg = make_registry(config)
     texts: list[object] = [repr(reg)]
     for alias in config:
@@ -245,7 +244,7 @@ def test_django_checks_command_and_example_never_show_the_secret(
         "default": {
             "URL": secret_server.url.replace("redis://", f"redis://:{quote(SECRET, safe='')}@")
         },
-        **upper(spellings(secret_server.port, free_port(), tmp_path)),
+        **upper(spellings(secret_server.port, pick_port(), tmp_path)),
     }
     texts: list[object] = []
     for args in (["check"], ["check", "--deploy"], ["redis_pools", "--json", "--ping"]):
@@ -278,7 +277,7 @@ def test_flask_cli_and_example_never_show_the_secret(
     from redis_pool_integrations.flask import RedisPools
 
     caplog.set_level(logging.DEBUG)
-    config = upper(spellings(secret_server.port, free_port(), tmp_path))
+    config = upper(spellings(secret_server.port, pick_port(), tmp_path))
     url = secret_server.url.replace("redis://", f"redis://:{quote(SECRET, safe='')}@")
     app = example_flask.create_app({"REDIS_URL": url, "REDIS_POOLS": config})
     texts: list[object] = []

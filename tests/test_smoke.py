@@ -1,8 +1,7 @@
 from __future__ import annotations
 
+from harness import RedisServer
 from redis_pool_integrations import PoolRegistry
-
-from .redis_server import RedisServer
 
 
 def test_registry_serves_a_real_server(redis_server: RedisServer) -> None:

@@ -14,14 +14,13 @@ from typing import Any
 import pytest
 import redis
 
+from harness import RedisServer, pick_port, wait_until
 from redis_pool_integrations import (
     PoolExhaustedError,
     PoolRegistry,
     PoolStats,
     SharedConnectionPool,
 )
-
-from .redis_server import RedisServer, free_port, wait_until
 
 MakeRegistry = Callable[..., PoolRegistry]
 
@@ -99,7 +98,7 @@ def test_connections_num_counts_connections_opened(
 def test_connections_errors_count_failed_connects(
     tmp_path: Path, make_registry: MakeRegistry
 ) -> None:
-    reg = make_registry({"default": {"url": f"redis://127.0.0.1:{free_port()}/0"}})
+    reg = make_registry({"default": {"url": f"redis://127.0.0.1:{pick_port()}/0"}})
     for _ in range(2):
         with pytest.raises(redis.ConnectionError):
             reg.get_redis().ping()
@@ -134,7 +133,7 @@ def test_repr_shows_in_use_idle_and_waiting(redis_url: str, make_registry: MakeR
 def test_no_slot_is_lost_when_connecting_fails_more_times_than_max_connections(
     tmp_path: Path, make_registry: MakeRegistry
 ) -> None:
-    server = RedisServer(tmp_path / "late", port=free_port())  # not started: the port is dead
+    server = RedisServer(tmp_path / "late", port=pick_port())  # not started: the port is dead
     reg = make_registry({"default": {"url": server.url, "max_connections": 2, "timeout": 0.1}})
     for _ in range(5):  # N > MAX_CONNECTIONS
         with pytest.raises(redis.ConnectionError) as info:

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from harness import RedisServer
 from redis_pool_integrations import default_registry
-
-from ..redis_server import RedisServer
 
 if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it
     from pytest_django import Settings as SettingsWrapper

@@ -12,11 +12,11 @@ from django.core.cache.backends.base import BaseCache
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
+from harness import RedisServer, wait_until
 from redis_pool_integrations import default_registry
 from redis_pool_integrations.django import get_redis
 from redis_pool_integrations.django.cache import RedisPoolCache
 
-from ..redis_server import RedisServer, wait_until
 from .conftest import POOL_CACHE
 
 if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it

@@ -15,10 +15,9 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from redis.cache import CacheConfig
 
+from harness import RedisServer
 from redis_pool_integrations.config import CODES
 from redis_pool_integrations.django.checks import CHECK_IDS
-
-from ..redis_server import RedisServer
 
 if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it
     from pytest_django import Settings as SettingsWrapper

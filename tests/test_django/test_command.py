@@ -10,10 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from harness import RedisServer
 from redis_pool_integrations._report import STATS_COLUMNS
 from redis_pool_integrations.django import get_redis
-
-from ..redis_server import RedisServer
 
 if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it
     from pytest_django import Settings as SettingsWrapper

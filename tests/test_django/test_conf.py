@@ -10,10 +10,9 @@ from django.apps import apps
 from django.core.management import call_command
 from django.test import override_settings
 
+from harness import RedisServer
 from redis_pool_integrations import PoolConfigError, PoolNotFoundError, default_registry
 from redis_pool_integrations.django import conf, get_pool, get_redis
-
-from ..redis_server import RedisServer
 
 if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it
     from pytest_django import Settings as SettingsWrapper

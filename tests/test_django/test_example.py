@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING
 import pytest
 from django.test import AsyncClient, Client
 
+from harness import RedisServer
 from redis_pool_integrations import default_registry
-
-from ..redis_server import RedisServer
 
 if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it
     from pytest_django import Settings as SettingsWrapper

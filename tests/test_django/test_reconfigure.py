@@ -15,10 +15,9 @@ from pathlib import Path
 from django.test import override_settings
 
 import redis_pool_integrations
+from harness import RedisServer, wait_until
 from redis_pool_integrations import default_registry as registry
 from redis_pool_integrations.django import get_pool, get_redis
-
-from ..redis_server import RedisServer, wait_until
 
 
 def _count(server: RedisServer) -> int:

@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import pytest
 
+from harness import RedisServer
 from redis_pool_integrations._report import PING_COLUMN, STATS_COLUMNS
 from redis_pool_integrations.flask import RedisPools
 
-from ..redis_server import RedisServer
 from .conftest import MakeApp
 
 PASSWORD = "s3cret-pw"

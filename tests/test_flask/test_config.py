@@ -9,11 +9,11 @@ import pytest
 from flask import Flask
 from redis.cache import CacheConfig
 
+from harness import RedisServer
 from redis_pool_integrations import PoolConfigError
 from redis_pool_integrations.config import CODES
 from redis_pool_integrations.flask import RedisPools, read_config
 
-from ..redis_server import RedisServer
 from .conftest import MakeApp
 
 URL = "redis://127.0.0.1:6379/0"

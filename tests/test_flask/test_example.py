@@ -11,8 +11,7 @@ import pytest
 from flask import Flask
 
 import example_flask
-
-from ..redis_server import RedisServer
+from harness import RedisServer
 
 PASSWORD = "ex-s3cret"
 MakeExample = Callable[..., Flask]

@@ -8,10 +8,10 @@ import pytest
 import redis
 from flask import Flask
 
+from harness import RedisServer
 from redis_pool_integrations import PoolNotFoundError, RedisPoolError
 from redis_pool_integrations.flask import RedisPools, RedisPoolsStateError
 
-from ..redis_server import RedisServer
 from .conftest import MakeApp
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from .appserver import app_env, app_server, children
-from .redis_server import RedisServer, wait_until
+from harness import RedisServer, wait_until
+from harness.appserver import app_env, app_server, children
 
 pytest.importorskip("gevent")
 

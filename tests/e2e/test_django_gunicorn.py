@@ -9,16 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from ..appserver import app_env, app_server, children, connections_by_pid
-from ..redis_server import RedisServer, wait_until
+from harness import RedisServer, wait_until
+from harness.appserver import app_env, app_server, children, connections_by_pid
 
 WORKERS = 3
 MAX_CONNECTIONS = 2
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="maps sockets via /proc"),
-]
+pytestmark = pytest.mark.e2e
 
 
 def test_gunicorn_workers_share_per_process_pools_and_close_them(

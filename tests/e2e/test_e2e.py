@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from .appserver import BIN, AppServer, app_env, app_server
-from .redis_server import RedisServer, free_port, wait_until
+from harness import RedisServer, pick_port, wait_until
+from harness.appserver import BIN, AppServer, app_env, app_server
 
 pytestmark = pytest.mark.e2e
 
@@ -117,7 +117,7 @@ def test_uwsgi_workers_reset_with_or_without_python_fork_hooks(
     # running Python's fork hooks (no --py-call-osafterfork, no lazy-apps):
     # only the PID check can notice. With the option, the hooks run too.
     env = app_env(redis_server.url, REDIS_PING_AT_STARTUP="1", PROBE_FRAMEWORK=framework)
-    args = ["--master", "--processes", "3", "--module", "tests.uwsgi_probe:application"]
+    args = ["--master", "--processes", "3", "--module", "tests.e2e.uwsgi_probe:application"]
     args += ["--need-app", *(["--py-call-osafterfork"] if osafterfork else [])]
     with app_server("uwsgi", args, env, tmp_path / "uwsgi.log") as server:
         seen = whoami_by_pid(server, 12, 3)
@@ -177,7 +177,7 @@ def test_redis_outage_mid_traffic_gives_fast_503_then_same_workers_recover(
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_app_boots_with_redis_down_and_recovers_by_itself(framework: str, tmp_path: Path) -> None:
-    redis_server = RedisServer(tmp_path / "late", port=free_port())
+    redis_server = RedisServer(tmp_path / "late", port=pick_port())
     env = app_env(redis_server.url)
     args = ["-w", "2", *WSGI[framework]]
     with app_server("gunicorn", args, env, tmp_path / "g.log", ready_path="/pools") as server:

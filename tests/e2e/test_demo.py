@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .appserver import ROOT
+from harness.appserver import ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from ..appserver import app_env, app_server
-from ..redis_server import RedisServer, wait_until
+from harness import RedisServer, wait_until
+from harness.appserver import app_env, app_server
 
 WORKERS = 3
 MAX_CONNECTIONS = 2

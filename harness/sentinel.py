@@ -1,0 +1,113 @@
+"""A Sentinel set: one primary, one replica, three sentinels (quorum 2), ready to use."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .redis_server import RedisServer, redis_binary
+from .wait import wait_until
+
+#: The name the sentinels monitor the primary under.
+SERVICE = "mymaster"
+QUORUM = 2
+DOWN_AFTER_MS = 1000
+
+
+class SentinelServer(RedisServer):
+    """``redis-server <config> --sentinel``: Sentinel needs a config file it may rewrite."""
+
+    def __init__(self, workdir: Path, primary_port: int, *args: str) -> None:
+        super().__init__(workdir, *args)
+        self.primary_port = primary_port
+
+    def command(self) -> list[str]:
+        conf = self.workdir / f"sentinel-{self.port}.conf"
+        conf.write_text(
+            f"port {self.port}\n"
+            "bind 127.0.0.1\n"
+            f"dir {self.workdir}\n"
+            f"sentinel monitor {SERVICE} 127.0.0.1 {self.primary_port} {QUORUM}\n"
+            f"sentinel down-after-milliseconds {SERVICE} {DOWN_AFTER_MS}\n"
+            f"sentinel failover-timeout {SERVICE} 10000\n"
+        )
+        return [redis_binary(), str(conf), "--sentinel", *self.args]
+
+
+class SentinelSet:
+    """A primary, a replica and three sentinels; :meth:`start` waits until they all agree.
+
+    Ready means: the replica's link to the primary is up, and every sentinel
+    knows the primary, the replica and the two other sentinels.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        # A diskless full sync without the default 5 s wait for more replicas.
+        fast_sync = ("--repl-diskless-sync-delay", "0")
+        self.primary = RedisServer(workdir / "primary", *fast_sync)
+        self.replica: RedisServer | None = None
+        self.sentinels: list[SentinelServer] = []
+        self._fast_sync = fast_sync
+
+    @property
+    def service_name(self) -> str:
+        return SERVICE
+
+    @property
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        """``[(host, port), ...]`` as redis-py's ``Sentinel`` takes them."""
+        return [("127.0.0.1", s.port) for s in self.sentinels]
+
+    def start(self, timeout: float = 30.0) -> SentinelSet:
+        """Start every process and wait until the set is ready; return ``self``."""
+        self.primary.start()
+        self.replica = RedisServer(
+            self.workdir / "replica",
+            *self._fast_sync,
+            *("--replicaof", "127.0.0.1", str(self.primary.port)),
+        ).start()
+        wait_until(self._replica_linked, timeout, "the replica's link to the primary")
+        for i in range(3):
+            sentinel = SentinelServer(self.workdir / f"sentinel{i}", self.primary.port)
+            self.sentinels.append(sentinel)
+            sentinel.start()
+        for sentinel in self.sentinels:
+            wait_until(
+                lambda s=sentinel: self._sees_everyone(s),  # type: ignore[misc]
+                timeout,
+                f"sentinel on port {sentinel.port} to see the replica and 2 other sentinels",
+            )
+        return self
+
+    def _replica_linked(self) -> bool:
+        assert self.replica is not None
+        info = self.replica.admin().info("replication")
+        return bool(info.get("master_link_status") == "up")
+
+    def _sees_everyone(self, sentinel: SentinelServer) -> bool:
+        assert self.replica is not None
+        admin = sentinel.admin()
+        # redis-py parses each entry into a dict: "port" an int, flags as "is_*" booleans.
+        replicas: Any = admin.sentinel_slaves(SERVICE)
+        others: Any = admin.sentinel_sentinels(SERVICE)
+        seen = {int(r["port"]) for r in replicas if not r["is_sdown"]}
+        return self.replica.port in seen and len(others) == 2
+
+    def stop(self) -> None:
+        """Stop the sentinels first (so none starts a failover), then the data nodes."""
+        for server in [*self.sentinels, self.replica, self.primary]:
+            if server is not None:
+                server.stop()
+
+
+@contextlib.contextmanager
+def running_sentinel_set(workdir: Path) -> Iterator[SentinelSet]:
+    """A started :class:`SentinelSet`, stopped when the block ends."""
+    sentinels = SentinelSet(workdir)
+    try:
+        yield sentinels.start()
+    finally:
+        sentinels.stop()
