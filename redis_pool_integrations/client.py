@@ -87,6 +87,16 @@ class LazyRedis(redis.Redis):
             )
         self._init_pool = pool
 
+    def client(self) -> redis.Redis:
+        """A plain client holding one connection of this process's shared pool until closed.
+
+        redis-py's ``Redis.client()`` builds ``self.__class__(connection_pool=...)``,
+        which a LazyRedis cannot take; this builds a ``redis.Redis`` on the pool
+        the registry gives now. Use it as ``with lazy.client() as c:``: the
+        connection goes back to the shared pool on ``close()``.
+        """
+        return redis.Redis(connection_pool=self.connection_pool, single_connection_client=True)
+
     @property
     def alias(self) -> str:
         """The alias whose pool this client uses."""
