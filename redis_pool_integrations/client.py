@@ -12,7 +12,7 @@ current process and the current configuration.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import redis
 
@@ -96,6 +96,23 @@ class LazyRedis(redis.Redis):
         connection goes back to the shared pool on ``close()``.
         """
         return redis.Redis(connection_pool=self.connection_pool, single_connection_client=True)
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> NoReturn:
+        """Refused: a LazyRedis takes its pool from a registry, never from a URL."""
+        raise TypeError(
+            "LazyRedis.from_url(): a LazyRedis has no pool of its own. Use "
+            "registry.lazy_redis(alias) for the shared pool, or redis.Redis.from_url() "
+            "for a client with a pool of its own."
+        )
+
+    @classmethod
+    def from_pool(cls, connection_pool: Any) -> NoReturn:
+        """Refused: a LazyRedis takes its pool from a registry, never from the caller."""
+        raise TypeError(
+            "LazyRedis.from_pool(): a LazyRedis has no pool of its own. Use "
+            "registry.lazy_redis(alias) for the shared pool."
+        )
 
     @property
     def alias(self) -> str:
