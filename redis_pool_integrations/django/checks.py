@@ -50,8 +50,10 @@ def _id(code: str) -> str:
 
 def _message(problem: Problem) -> checks.CheckMessage:
     where = f"REDIS_POOLS[{problem.alias!r}]" if problem.alias is not None else "REDIS_POOLS"
+    # Problems about the whole setting already start with its name.
+    text = problem.message if problem.message.startswith(where) else f"{where}: {problem.message}"
     cls = checks.Warning if problem.level == "warning" else checks.Error
-    return cls(f"{where}: {problem.message}", hint=problem.hint, id=_id(problem.code))
+    return cls(text, hint=problem.hint, id=_id(problem.code))
 
 
 def check_settings(

@@ -256,6 +256,7 @@ def test_forgetting_the_alias_level_gives_one_error_saying_wrap_it(
     settings.REDIS_POOLS = {"URL": URL, "MAX_CONNECTIONS": 20}
     messages = check_settings()
     assert ids(messages) == ["redis_pool_integrations.E001"]  # was: three unrelated errors
+    assert text(messages).startswith("REDIS_POOLS holds the keys of one pool")
     assert "Wrap them in {'default': {...}}" in text(messages)
 
 

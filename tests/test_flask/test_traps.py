@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 import pytest
+from flask import Flask
 
+from redis_pool_integrations import PoolConfigError
 from redis_pool_integrations.flask import RedisPools, RedisPoolsConfigWarning
 
 from .conftest import MakeApp
@@ -56,3 +58,19 @@ def test_the_misspelt_cap_is_visible_in_the_warning_not_silently_the_default(
 def test_other_extensions_redis_keys_do_not_warn(make_app: MakeApp, key: str) -> None:
     # pytest turns any warning into an error (filterwarnings = error).
     make_app({"REDIS_URL": URL, key: "x"})
+
+
+def test_redis_pools_without_the_alias_level_says_wrap_it() -> None:
+    app = Flask("bad")
+    app.config["REDIS_POOLS"] = {"URL": URL, "MAX_CONNECTIONS": 20}
+    with pytest.raises(PoolConfigError) as info:
+        RedisPools(app)
+    assert [p.code for p in info.value.problems] == ["E001"]
+    assert "Wrap them in {'default': {...}}" in str(info.value)
+
+
+def test_redis_url_without_scheme_suggests_redis_scheme() -> None:
+    app = Flask("bad")
+    app.config["REDIS_URL"] = "localhost:6379"
+    with pytest.raises(PoolConfigError, match=r"Did you mean 'redis://localhost:6379'\?"):
+        RedisPools(app)
