@@ -31,6 +31,7 @@ __all__ = [
     "DJANGO_REDIS_OPTIONS",
     "RedisPoolCache",
     "RedisPoolCacheClient",
+    "decode_problem",
     "location_problem",
     "option_problem",
 ]
