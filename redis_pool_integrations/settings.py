@@ -14,7 +14,7 @@ Problem codes are numbered by concern, so each has room to grow:
 ========== ===========================================================
 E001-E019  the shape of the settings and the pool keys (W001-W019)
 E020-E039  Django-only checks (in ``django/checks.py``)
-E040-E059  Flask-only problems (reserved)
+E040-E059  Flask-only problems (W040-W059; ``FLASK_CODES`` in ``flask/extension.py``)
 E100-E149  values of redis-py options, in OPTIONS or the URL (W100-W149)
 E150-E199  the URL: host, port, db, query parameters, contradictions
 E200-E299  pool kinds: sentinel (E200-E249), cluster (E250-E299)
