@@ -12,7 +12,7 @@ current process and the current configuration.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import redis
 
@@ -86,6 +86,33 @@ class LazyRedis(redis.Redis):
                 "for a client on a pool of your own."
             )
         self._init_pool = pool
+
+    def client(self) -> redis.Redis:
+        """A plain client holding one connection of this process's shared pool until closed.
+
+        redis-py's ``Redis.client()`` builds ``self.__class__(connection_pool=...)``,
+        which a LazyRedis cannot take; this builds a ``redis.Redis`` on the pool
+        the registry gives now. Use it as ``with lazy.client() as c:``: the
+        connection goes back to the shared pool on ``close()``.
+        """
+        return redis.Redis(connection_pool=self.connection_pool, single_connection_client=True)
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> NoReturn:
+        """Refused: a LazyRedis takes its pool from a registry, never from a URL."""
+        raise TypeError(
+            "LazyRedis.from_url(): a LazyRedis has no pool of its own. Use "
+            "registry.lazy_redis(alias) for the shared pool, or redis.Redis.from_url() "
+            "for a client with a pool of its own."
+        )
+
+    @classmethod
+    def from_pool(cls, connection_pool: Any) -> NoReturn:
+        """Refused: a LazyRedis takes its pool from a registry, never from the caller."""
+        raise TypeError(
+            "LazyRedis.from_pool(): a LazyRedis has no pool of its own. Use "
+            "registry.lazy_redis(alias) for the shared pool."
+        )
 
     @property
     def alias(self) -> str:

@@ -14,7 +14,7 @@ Problem codes are numbered by concern, so each has room to grow:
 ========== ===========================================================
 E001-E019  the shape of the settings and the pool keys (W001-W019)
 E020-E039  Django-only checks (in ``django/checks.py``)
-E040-E059  Flask-only problems (reserved)
+E040-E059  Flask-only problems (W040-W059; ``FLASK_CODES`` in ``flask/extension.py``)
 E100-E149  values of redis-py options, in OPTIONS or the URL (W100-W149)
 E150-E199  the URL: host, port, db, query parameters, contradictions
 E200-E299  pool kinds: sentinel (E200-E249), cluster (E250-E299)
@@ -107,6 +107,7 @@ CODES: dict[str, str] = {
     "E153": "URL query parameter redis-py does not accept or would not convert",
     "E154": "URL query parameter overrides MAX_CONNECTIONS or TIMEOUT",
     "E155": "URL and OPTIONS (or two parts of the URL) set one option to different values",
+    "E156": "URL has no scheme (host:port written without redis://)",
 }
 
 
@@ -247,6 +248,16 @@ def _check_url(a: _Alias, url: Any) -> Any:
         a.add("E004", label, f"{label} {shown!r} is not a valid URL.", fix)
         return _MISSING
     scheme = parts.scheme.lower()
+    if "://" not in url:
+        # 'localhost:6379' splits as scheme 'localhost': say what was meant instead.
+        a.add(
+            "E156",
+            label,
+            f"{label} {shown!r} has no scheme.",
+            f"Did you mean {'redis://' + shown!r}? Write redis:// (or rediss:// for TLS) "
+            "before the host.",
+        )
+        return _MISSING
     if scheme not in SCHEMES or not url.startswith(f"{scheme}://"):
         a.add(
             "E004",
@@ -435,10 +446,19 @@ def _check_timeout(a: _Alias, value: Any) -> Any:
     except Refused:
         seconds = -1.0
     if seconds < 0:
+        # None is Django's "never expire" for CACHES[...]['TIMEOUT']; here the
+        # key means something else, and waiting forever for a connection would
+        # hang a worker, so it is refused with the difference spelled out.
+        note = (
+            f" {label} is how long a caller waits for a free connection, not a cache "
+            "expiry: a cache's 'never expire' (None) belongs in CACHES[...]['TIMEOUT']."
+            if value is None
+            else ""
+        )
         a.add(
             "E006",
             label,
-            f"{label} must be a number of seconds >= 0, got {_shown(value)}.",
+            f"{label} must be a number of seconds >= 0, got {_shown(value)}.{note}",
             f"Set {label} to how long a caller may wait for a free connection "
             f"when all are in use (default {DEFAULT_TIMEOUT:g}).",
         )
@@ -699,6 +719,17 @@ class _Parser:
         return PoolSettings(alias=alias, **values)
 
 
+def _alias_level_missing(parser: _Parser, raw: Mapping[Any, Any]) -> bool:
+    """True when ``raw`` looks like one pool's settings written without its alias."""
+    return any(
+        isinstance(key, str)
+        and key == parser.spell(key.lower())
+        and key.lower() in KEYS
+        and not isinstance(value, Mapping)
+        for key, value in raw.items()
+    )
+
+
 def parse(
     raw: object,
     *,
@@ -724,6 +755,17 @@ def parse(
             f"{whole} must be a mapping of alias to settings, got {type(raw).__name__}.",
             f"Use a dict such as {{'default': {{{parser.spell('url')!r}: "
             "'redis://127.0.0.1:6379/0'}}.",
+        )
+        return Parsed(MappingProxyType({}), tuple(parser.problems))
+    if _alias_level_missing(parser, raw):
+        # {"URL": ..., "MAX_CONNECTIONS": 20}: one pool's keys at the top. One
+        # problem with the fix, instead of one unrelated error per key.
+        parser.top(
+            "E001",
+            None,
+            f"{whole} holds the keys of one pool ({', '.join(sorted(map(str, raw)))}) "
+            "instead of a mapping of alias to settings.",
+            "Wrap them in {'default': {...}}, the alias get_redis() uses by default.",
         )
         return Parsed(MappingProxyType({}), tuple(parser.problems))
     settings: dict[str, PoolSettings] = {}

@@ -111,6 +111,20 @@ CASES: list[tuple[str, Any, list[str]]] = [
         {"default": {"url": "redis://h/0?socket_timeout=1", "options": {"socket_timeout": 2}}},
         ["'socket_timeout'"],
     ),
+    (
+        "E156",
+        {"default": {"url": "localhost:6379"}},
+        ["has no scheme", "Did you mean 'redis://localhost:6379'?"],
+    ),
+    ("E156", {"default": {"url": "10.0.0.5:6379/2"}}, ["'redis://10.0.0.5:6379/2'"]),
+    # The alias level forgotten: one problem saying so, not one per key.
+    (
+        "E001",
+        {"url": "redis://h/0", "max_connections": 20},
+        ["keys of one pool", "Wrap them in {'default'"],
+    ),
+    # None is the cache's "never expire"; here TIMEOUT is the pool wait: say so.
+    ("E006", {"default": {"url": "redis://h/0", "timeout": None}}, ["CACHES[...]['TIMEOUT']"]),
 ]
 
 

@@ -13,6 +13,7 @@ import runpy
 from pathlib import Path
 
 import pytest
+import redis
 
 from harness import RedisServer
 from redis_pool_integrations import default_registry
@@ -62,18 +63,22 @@ def test_multiprocessing_example_builds_one_pool_per_worker(
     redis_server.wait_for_clients(0)
 
 
-def test_django_quickstart_puts_views_cache_and_sessions_on_one_pool(
+def test_django_quickstart_puts_views_and_the_cache_with_sessions_on_two_databases(
     redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from django.contrib.sessions.middleware import SessionMiddleware
+    from django.core.cache import caches
     from django.test import RequestFactory, override_settings
 
-    monkeypatch.setenv("REDIS_URL", redis_server.url)
+    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{redis_server.port}/0")
+    monkeypatch.setenv("REDIS_CACHE_URL", f"redis://127.0.0.1:{redis_server.port}/1")
     monkeypatch.syspath_prepend(str(EXAMPLES))
     conf = runpy.run_path(str(EXAMPLES / "django_settings.py"))
     assert "redis_pool_integrations.django" in conf["INSTALLED_APPS"]
     views = importlib.import_module("django_views")
     requests = RequestFactory()
+    cache_db = redis.Redis(port=redis_server.port, db=1)  # the quick start's cache database
+    cache_db.ping()
     before = redis_server.total_connections_received()
 
     with override_settings(
@@ -87,17 +92,23 @@ def test_django_quickstart_puts_views_cache_and_sessions_on_one_pool(
             response = SessionMiddleware(views.visits)(requests.get("/visits"))
             assert json.loads(response.content) == {"visits": 1}
             assert "sessionid" in response.cookies
-            stats = default_registry.stats()["default"]
+            stats = default_registry.stats()
+            sessions_in_cache_db = [k for k in cache_db.keys("*") if b"sessions" in k]
+            caches["default"].clear()  # FLUSHDB of the cache's database only
         finally:
             default_registry.close_all()
 
-    # The counter, the cache entry and the session all went through one
-    # connection of the one "default" pool: counted at the server.
-    assert stats["created_connections"] == 1
-    assert redis_server.total_connections_received() - before == 1
+    # The counter went through one connection of "default", the cache entry
+    # and the session through one of "cache": counted at the server.
+    assert stats["default"]["created_connections"] == 1
+    assert stats["cache"]["created_connections"] == 1
+    assert redis_server.total_connections_received() - before == 2
     admin = redis_server.admin()
     assert admin.get("hits") == b"2"
-    assert any(b"django.contrib.sessions.cache" in key for key in admin.keys("*"))
+    assert len(sessions_in_cache_db) == 1
+    assert not any(b"sessions" in key for key in admin.keys("*"))
+    assert cache_db.dbsize() == 0  # clear() emptied the cache's database, not the counter's
+    cache_db.close()
     redis_server.wait_for_clients(0)
 
 

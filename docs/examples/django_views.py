@@ -17,7 +17,7 @@ def hits(request: HttpRequest) -> JsonResponse:
 
 
 def visits(request: HttpRequest) -> JsonResponse:
-    # Cache sessions and the cache backend draw on the same pool as hits().
+    # Cache sessions and the cache backend draw on the "cache" pool, hits() on "default".
     request.session["visits"] = request.session.get("visits", 0) + 1
     cache.set("last-visit-pid", os.getpid())
     return JsonResponse({"visits": request.session["visits"]})

@@ -15,6 +15,7 @@ alias's ``MAX_CONNECTIONS`` in each process.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import redis
@@ -25,10 +26,86 @@ from django.utils.functional import cached_property
 from ..constants import DEFAULT_ALIAS
 from . import conf
 
-__all__ = ["CACHE_OPTIONS", "RedisPoolCache", "RedisPoolCacheClient"]
+__all__ = [
+    "CACHE_OPTIONS",
+    "DJANGO_REDIS_OPTIONS",
+    "RedisPoolCache",
+    "RedisPoolCacheClient",
+    "decode_problem",
+    "location_problem",
+    "option_problem",
+]
 
 #: The one cache option RedisPoolCache takes (Django's spelling); pool options go in REDIS_POOLS.
 CACHE_OPTIONS = ("serializer",)
+
+#: django-redis's OPTIONS keys, and where each goes instead (``{alias}`` is
+#: filled in): users migrating from django-redis meet these first.
+DJANGO_REDIS_OPTIONS: dict[str, str] = {
+    "CLIENT_CLASS": "RedisPoolCache has one client, on the shared pool: remove it",
+    "CONNECTION_POOL_CLASS": "the pool is the shared pool of REDIS_POOLS[{alias!r}]: remove it",
+    "CONNECTION_POOL_KWARGS": "set max_connections as REDIS_POOLS[{alias!r}]['MAX_CONNECTIONS'] "
+    "and the other keys in REDIS_POOLS[{alias!r}]['OPTIONS']",
+    "SOCKET_TIMEOUT": "set it as REDIS_POOLS[{alias!r}]['OPTIONS']['socket_timeout']",
+    "SOCKET_CONNECT_TIMEOUT": "set it as "
+    "REDIS_POOLS[{alias!r}]['OPTIONS']['socket_connect_timeout']",
+    "PASSWORD": "put it in REDIS_POOLS[{alias!r}]['URL'] or ['OPTIONS']['password']",
+    "SERIALIZER": "use OPTIONS['serializer'] (Django's spelling: a class or its dotted path)",
+    "PARSER_CLASS": "set it as REDIS_POOLS[{alias!r}]['OPTIONS']['parser_class']",
+    "REDIS_CLIENT_CLASS": "clients come from the shared pool: remove it",
+    "REDIS_CLIENT_KWARGS": "move them to REDIS_POOLS[{alias!r}]['OPTIONS']",
+    "COMPRESSOR": "not supported: remove it (or compress in a custom serializer)",
+    "IGNORE_EXCEPTIONS": "not supported: Django's cache raises redis.ConnectionError; "
+    "catch it where a miss is acceptable",
+}
+
+
+def location_problem(location: Any, aliases: Any) -> str | None:
+    """Why ``location`` cannot be a RedisPoolCache LOCATION, or ``None`` when it can.
+
+    ``aliases`` are the configured aliases (``None``: unknown, do not check
+    membership). Shared by the system check and the first use of the cache.
+    """
+    if isinstance(location, str) and "://" in location:
+        # The django-redis habit: a URL where an alias belongs.
+        return (
+            "LOCATION is an alias of REDIS_POOLS, not a URL: move it to "
+            f"REDIS_POOLS[{DEFAULT_ALIAS!r}]['URL'] and set LOCATION to {DEFAULT_ALIAS!r}."
+        )
+    if not isinstance(location, str) or any(c in location for c in ",;"):
+        return (
+            f"LOCATION must be one alias of REDIS_POOLS, got {location!r}. "
+            "Set it to a single alias such as 'default'."
+        )
+    if aliases is not None and location not in aliases:
+        known = ", ".join(repr(a) for a in aliases) or "none"
+        return (
+            f"LOCATION {location!r} is not an alias of REDIS_POOLS (configured: {known}). "
+            "Set LOCATION to an alias of REDIS_POOLS, or add that alias there."
+        )
+    return None
+
+
+def decode_problem(alias: str) -> str:
+    """The fix for a cache on an alias whose replies are decoded to ``str``."""
+    return (
+        f"REDIS_POOLS[{alias!r}] sets OPTIONS['decode_responses'], but the cache stores "
+        "pickled bytes (cache.get would raise UnicodeDecodeError). Give the cache an alias "
+        "of its own without decode_responses, e.g. REDIS_POOLS['cache'] on another database."
+    )
+
+
+def option_problem(key: Any, alias: str) -> str | None:
+    """Why ``key`` cannot be in a RedisPoolCache's OPTIONS, with where it belongs."""
+    if key in CACHE_OPTIONS:
+        return None
+    where = DJANGO_REDIS_OPTIONS.get(key) if isinstance(key, str) else None
+    if where is not None:
+        return f"OPTIONS[{key!r}] is a django-redis option: {where.format(alias=alias)}."
+    return (
+        f"OPTIONS key {key!r} is not supported by RedisPoolCache: pool and connection "
+        f"options go in REDIS_POOLS[{alias!r}]['OPTIONS']; only 'serializer' is accepted here."
+    )
 
 
 class RedisPoolCacheClient(RedisCacheClient):
@@ -59,27 +136,36 @@ class RedisPoolCache(RedisCache):
     it as ``redis_pool_integrations.E023``).
     """
 
-    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
-        super().__init__(server, params)
-        if not isinstance(server, str) or any(c in server for c in ",;"):
-            raise ImproperlyConfigured(
-                f"RedisPoolCache: LOCATION must be one alias of REDIS_POOLS, got {server!r}. "
-                "Set it to a single alias such as 'default'."
-            )
-        self._servers = [server or DEFAULT_ALIAS]
-        self._cache_options: dict[str, Any] = dict(params.get("OPTIONS", {}))
+    def __init__(self, server: Any, params: dict[str, Any]) -> None:
+        # Never raises: Django's own cache checks build every cache object, and
+        # `manage.py check` must report a bad LOCATION or OPTIONS (E022/E023),
+        # not crash. Everything is checked on first use instead.
+        options = params.get("OPTIONS")
+        self._cache_options: Any = {} if options is None else options
+        # BaseCache reads OPTIONS.get(...): hand it a dict whatever was written.
+        super().__init__("", {**params, "OPTIONS": {}})
+        self._location: Any = server
+        self._servers = [server if isinstance(server, str) and server else DEFAULT_ALIAS]
 
     @cached_property
     def _cache(self) -> RedisCacheClient:
-        # Checked here, on first use, not in __init__: Django's own cache checks
-        # build every cache object, and `manage.py check` must report E023, not crash.
-        unknown = sorted(str(k) for k in self._cache_options if k not in CACHE_OPTIONS)
-        if unknown:
-            raise ImproperlyConfigured(
-                f"RedisPoolCache (LOCATION {self.alias!r}): OPTIONS {unknown} are not "
-                f"supported. Move pool and connection options to "
-                f"REDIS_POOLS[{self.alias!r}]['OPTIONS']; only 'serializer' is accepted here."
+        # Checked here, on first use, not in __init__ (see there).
+        alias = self.alias
+        problem = location_problem(self._location or DEFAULT_ALIAS, None)
+        if problem is None and not isinstance(self._cache_options, Mapping):
+            problem = (
+                f"OPTIONS must be a dict, got {type(self._cache_options).__name__}. "
+                "Set it to {'serializer': ...} or leave it out."
             )
+        if problem is None:
+            problem = next(
+                (p for k in self._cache_options if (p := option_problem(k, alias)) is not None),
+                None,
+            )
+        if problem is None and conf.alias_settings(alias).options.get("decode_responses"):
+            problem = decode_problem(alias)
+        if problem is not None:
+            raise ImproperlyConfigured(f"RedisPoolCache (LOCATION {self._location!r}): {problem}")
         return RedisPoolCacheClient(self._servers, **self._cache_options)
 
     @property

@@ -16,7 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import redis
+from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from ..client import LazyRedis
 from ..config import PoolSettings
@@ -24,9 +26,26 @@ from ..constants import DEFAULT_ALIAS, PING_TIMEOUT
 from ..pool import SharedConnectionPool
 from ..registry import default_registry as registry
 
-__all__ = ["SETTING", "get_pool", "get_redis", "install", "lazy_redis", "ping", "raw_setting"]
+__all__ = [
+    "APP",
+    "SETTING",
+    "alias_settings",
+    "get_pool",
+    "get_redis",
+    "install",
+    "lazy_redis",
+    "ping",
+    "raw_setting",
+]
 
 SETTING = "REDIS_POOLS"
+#: The app's name in INSTALLED_APPS.
+APP = "redis_pool_integrations.django"
+
+# The app registry's app_configs dict in which the app was last found installed:
+# override_settings(INSTALLED_APPS=...) swaps that dict, so an identity test
+# keeps the per-call cost of require_app() at one comparison.
+_found_in: object = None
 
 #: Stands for "REDIS_POOLS is not set at all" (E020 in the checks), not an empty dict.
 MISSING: Any = object()
@@ -56,18 +75,49 @@ def install() -> None:
 load = install
 
 
+def require_app() -> None:
+    """Raise ImproperlyConfigured unless the app is in ``INSTALLED_APPS``.
+
+    Without the app nothing installs the loader or listens to
+    ``setting_changed``: ``override_settings(REDIS_POOLS=...)`` would be
+    silently ignored (tests writing to the real database), ``check`` would
+    pass and ``manage.py redis_pools`` would not exist.
+    """
+    global _found_in
+    configs = apps.app_configs
+    if configs is _found_in:
+        return
+    if not apps.is_installed(APP):
+        raise ImproperlyConfigured(
+            f"{APP!r} is not in INSTALLED_APPS: REDIS_POOLS would not be read, "
+            "override_settings(REDIS_POOLS=...) would be ignored and `manage.py check` "
+            f"would not check it. Add {APP!r} to INSTALLED_APPS."
+        )
+    _found_in = configs
+
+
+def alias_settings(alias: str = DEFAULT_ALIAS) -> PoolSettings:
+    """The validated settings of ``alias``; raises like :func:`get_redis`."""
+    require_app()
+    return registry.settings(alias)
+
+
 def get_redis(alias: str = DEFAULT_ALIAS) -> redis.Redis:
     """The shared client of ``alias`` in this process (see ``REDIS_POOLS``).
 
     Raises :class:`~redis_pool_integrations.PoolConfigError` when ``REDIS_POOLS``
     is invalid and :class:`~redis_pool_integrations.PoolNotFoundError` for an
-    alias it does not define.
+    alias it does not define, and
+    :class:`~django.core.exceptions.ImproperlyConfigured` when the app is not in
+    ``INSTALLED_APPS``.
     """
+    require_app()
     return registry.get_redis(alias)
 
 
 def get_pool(alias: str = DEFAULT_ALIAS) -> SharedConnectionPool:
     """The shared pool of ``alias`` in this process; raises like :func:`get_redis`."""
+    require_app()
     return registry.get_pool(alias)
 
 
@@ -78,11 +128,13 @@ def lazy_redis(alias: str = DEFAULT_ALIAS) -> LazyRedis:
     master): reads ``REDIS_POOLS`` if needed but builds no pool and connects
     nothing. Raises like :func:`get_redis`.
     """
+    require_app()
     return registry.lazy_redis(alias)
 
 
 def pool_settings() -> dict[str, PoolSettings]:
     """The validated settings of every alias; raises PoolConfigError when invalid."""
+    require_app()
     return {alias: registry.settings(alias) for alias in registry.aliases}
 
 

@@ -13,6 +13,18 @@
 
 from __future__ import annotations
 
-from .extension import RedisPools, RedisPoolsState, RedisPoolsStateError, read_config
+from .extension import (
+    RedisPools,
+    RedisPoolsConfigWarning,
+    RedisPoolsState,
+    RedisPoolsStateError,
+    read_config,
+)
 
-__all__ = ["RedisPools", "RedisPoolsState", "RedisPoolsStateError", "read_config"]
+__all__ = [
+    "RedisPools",
+    "RedisPoolsConfigWarning",
+    "RedisPoolsState",
+    "RedisPoolsStateError",
+    "read_config",
+]

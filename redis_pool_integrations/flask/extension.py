@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +22,9 @@ from ..registry import PoolRegistry, PoolStats
 __all__ = [
     "DEFAULT_KEYS",
     "EXTENSION_KEY",
+    "FLASK_CODES",
     "RedisPools",
+    "RedisPoolsConfigWarning",
     "RedisPoolsState",
     "RedisPoolsStateError",
     "core_config",
@@ -39,6 +43,22 @@ DEFAULT_KEYS = {
     "options": "REDIS_OPTIONS",
 }
 POOLS_KEY = "REDIS_POOLS"
+#: Every flat key the extension reads; a ``REDIS_*`` key close to one is a typo (W040).
+KNOWN_KEYS = (*DEFAULT_KEYS.values(), POOLS_KEY)
+#: Problem codes only Flask emits (the E040-E059 range of the numbering scheme).
+FLASK_CODES: dict[str, str] = {
+    "W040": "a REDIS_* config key close to one the extension reads (a likely typo)",
+}
+# Close enough to be a typo (REDIS_MAX_CONECTIONS, REDIS_URI), far enough not to
+# catch other extensions' keys (REDIS_HOST, REDIS_PASSWORD, REDIS_DB).
+_TYPO_CUTOFF = 0.85
+
+
+class RedisPoolsConfigWarning(UserWarning):
+    """A ``REDIS_*`` config key that looks like a typo of a key the extension reads.
+
+    A warning, not an error: other extensions read ``REDIS_*`` keys too.
+    """
 
 
 class RedisPoolsStateError(RedisPoolError, RuntimeError):
@@ -98,6 +118,30 @@ def core_config(config: Mapping[str, Any]) -> tuple[Any, KeyLabel]:
     return raw, key_label
 
 
+def typo_keys(config: Mapping[str, Any]) -> dict[str, str]:
+    """``{key: the known key it is close to}`` for each unknown ``REDIS_*`` key of ``config``."""
+    found: dict[str, str] = {}
+    for key in config:
+        if not isinstance(key, str) or not key.startswith("REDIS_") or key in KNOWN_KEYS:
+            continue
+        close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=_TYPO_CUTOFF)
+        if close:
+            found[key] = close[0]
+    return found
+
+
+def warn_typos(config: Mapping[str, Any]) -> None:
+    """Log and warn (:class:`RedisPoolsConfigWarning`) for each likely typo of a key."""
+    for key, known in typo_keys(config).items():
+        message = (
+            f"app.config[{key!r}] is not read by RedisPools: did you mean {known!r}? "
+            "(W040: it is ignored)"
+        )
+        logger.warning("%s", message)
+        # stacklevel 3: the caller of init_app, where the config was handed over.
+        warnings.warn(message, RedisPoolsConfigWarning, stacklevel=3)
+
+
 class RedisPools:
     """Flask extension: one lazily built, shared pool per alias, per app, per process.
 
@@ -126,6 +170,7 @@ class RedisPools:
                 f"init_app was already called for app {app.name!r}. Call it once per app, "
                 "in the app factory; create a new Flask app for a different configuration."
             )
+        warn_typos(app.config)
         combined, key_label = core_config(app.config)
         registry = PoolRegistry()
         # Validated now by the core (errors stay eager); pools are built lazily

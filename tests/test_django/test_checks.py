@@ -61,8 +61,18 @@ CASES: dict[str, tuple[Any, Any]] = {
         {"default": {"BACKEND": POOL_CACHE, "LOCATION": "sessions"}},
     ),
     "E023": (
+        {"cache": {"URL": URL}},
+        {"default": {"BACKEND": POOL_CACHE, "LOCATION": "cache", "OPTIONS": {"db": 1}}},
+    ),
+    "E024": (
+        {"cache": {"URL": URL, "OPTIONS": {"decode_responses": True}}},
+        {"default": {"BACKEND": POOL_CACHE, "LOCATION": "cache"}},
+    ),
+    "E156": ({"default": {"URL": "localhost:6379"}}, None),
+    "W020": ({}, None),
+    "W024": (
         {"default": {"URL": URL}},
-        {"default": {"BACKEND": POOL_CACHE, "LOCATION": "default", "OPTIONS": {"db": 1}}},
+        {"default": {"BACKEND": POOL_CACHE, "LOCATION": "default"}},
     ),
 }
 

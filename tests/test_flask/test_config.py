@@ -140,6 +140,7 @@ ERRORS: list[tuple[dict[str, Any], str, str]] = [
         "E155",
         "but REDIS_URL sets it to 0",
     ),
+    ({"REDIS_URL": "localhost:6379"}, "E156", "Did you mean 'redis://localhost:6379'?"),
 ]
 
 
