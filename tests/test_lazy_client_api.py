@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 import redis
 
+from harness import RedisServer
 from redis_pool_integrations import LazyRedis, PoolRegistry
-
-from .redis_server import RedisServer
 
 MakeRegistry = Callable[..., PoolRegistry]
 

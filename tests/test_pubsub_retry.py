@@ -13,9 +13,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from harness import RedisServer, wait_until
 from redis_pool_integrations import PoolRegistry
-
-from .redis_server import RedisServer, wait_until
 
 MakeRegistry = Callable[..., PoolRegistry]
 

@@ -19,10 +19,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.test import override_settings
 
+from harness import RedisServer
 from redis_pool_integrations.django import conf, get_pool, get_redis, lazy_redis
 from redis_pool_integrations.django.checks import check_caches, check_settings
 
-from ..redis_server import RedisServer
 from .conftest import POOL_CACHE
 
 if TYPE_CHECKING:  # pytest-django < 4.9 has no public name for it
