@@ -194,6 +194,10 @@ class SharedConnectionPool(redis.ConnectionPool):
             **options,
         )
         assert isinstance(pool, SharedConnectionPool)
+        if settings.leak_warning_seconds is not None:
+            from .leaks import LeakObserver
+
+            pool.observer = LeakObserver(settings.leak_warning_seconds)
         return pool
 
     def reset(self) -> None:

@@ -37,6 +37,7 @@ DEFAULT_KEYS = {
     "max_connections": "REDIS_MAX_CONNECTIONS",
     "timeout": "REDIS_TIMEOUT",
     "options": "REDIS_OPTIONS",
+    "leak_warning_seconds": "REDIS_LEAK_WARNING_SECONDS",
 }
 POOLS_KEY = "REDIS_POOLS"
 
