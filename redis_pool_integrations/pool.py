@@ -255,12 +255,12 @@ class SharedConnectionPool(redis.ConnectionPool):
                 if remaining <= 0:
                     self._wait_seconds += now - started
                     self._requests_errors += 1
-                    if self.observer is not None:
-                        self.observer(self, "exhausted", None, now - started)
+                    if (observer := self.observer) is not None:
+                        observer(self, "exhausted", None, now - started)
                     raise PoolExhaustedError(self.alias, self.max_connections, self.timeout)
                 self._waiting += 1
-                if self.observer is not None:
-                    self.observer(self, "wait", None, None)
+                if (observer := self.observer) is not None:
+                    observer(self, "wait", None, None)
                 try:
                     self._cond.wait(remaining)
                 finally:
@@ -277,9 +277,9 @@ class SharedConnectionPool(redis.ConnectionPool):
                 if conn is None:
                     conn = self._new_connection()
         if conn is None:  # closed while we waited
-            if self.observer is not None:
+            if (observer := self.observer) is not None:
                 with self._lock:
-                    self.observer(self, "redirect", None, None)
+                    observer(self, "redirect", None, None)
             return self._redirect().get_connection()
         try:
             self._ensure_connected(conn)
@@ -290,9 +290,9 @@ class SharedConnectionPool(redis.ConnectionPool):
         except BaseException:
             self._discard(conn, failed=True)
             raise
-        if self.observer is not None:
+        if (observer := self.observer) is not None:
             with self._lock:
-                self.observer(self, "checkout", conn, waited)
+                observer(self, "checkout", conn, waited)
         return conn
 
     def _new_connection(self) -> Any:
@@ -369,8 +369,8 @@ class SharedConnectionPool(redis.ConnectionPool):
                 if failed:
                     self._requests_num -= 1  # not served after all
                 self._cond.notify()
-                if self.observer is not None:
-                    self.observer(self, "discard", conn, None)
+                if (observer := self.observer) is not None:
+                    observer(self, "discard", conn, None)
         conn.disconnect()
 
     # -- release -------------------------------------------------------------
@@ -395,12 +395,12 @@ class SharedConnectionPool(redis.ConnectionPool):
             if not self._closed:
                 self._available_connections.append(connection)
                 self._cond.notify()
-                if self.observer is not None:
-                    self.observer(self, "release", connection, None)
+                if (observer := self.observer) is not None:
+                    observer(self, "release", connection, None)
                 return
             self._created_connections -= 1
-            if self.observer is not None:
-                self.observer(self, "release", connection, None)
+            if (observer := self.observer) is not None:
+                observer(self, "release", connection, None)
         # Closed: the command on it has finished, so disconnecting is safe now.
         connection.disconnect()
 
@@ -420,8 +420,8 @@ class SharedConnectionPool(redis.ConnectionPool):
             self._created_connections -= len(idle)
             in_use = list(self._in_use_connections)
             self._cond.notify_all()  # waiters move to the successor
-            if self.observer is not None:
-                self.observer(self, "close", None, None)
+            if (observer := self.observer) is not None:
+                observer(self, "close", None, None)
         for conn in in_use:
             _refuse_reconnect(conn, self.alias)
         for conn in idle:
