@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import threading
-import weakref
 from typing import Any
 
 from prometheus_client import (
@@ -129,26 +128,51 @@ METRIC_NAMES = (
 )
 
 _ZERO = PoolCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, False)
-# The counters a pool had at its last event, kept on the pool (no second map
-# to keep in step); read and written only under the pool's lock.
+# What a pool reported at its last event, kept on the pool (no second map to
+# keep in step); read and written only under the pool's lock. _LAST holds its
+# counters, _LEVEL (generation, in use, idle, waiting, max) its share of the
+# alias's gauges.
 _LAST = "_redis_pool_integrations_metrics_last"
+_LEVEL = "_redis_pool_integrations_metrics_level"
+_NO_LEVEL = (0, 0, 0, 0)
+
+
+class _Alias:
+    """The metric children of one alias (labels() looked up once) and its gauge sums."""
+
+    def __init__(self, m: _Metrics, alias: str) -> None:
+        self.gauges = (
+            m.connections.labels(alias, "in_use"),
+            m.connections.labels(alias, "idle"),
+            m.waiting.labels(alias),
+            m.max_connections.labels(alias),
+        )
+        self.sums = [0, 0, 0, 0]
+        self.checkouts = m.checkouts.labels(alias)
+        self.exhausted = m.exhausted.labels(alias)
+        self.wait = m.wait.labels(alias)
+        self.opened = m.opened.labels(alias)
+        self.failed = m.failed.labels(alias)
+        self.lost = m.lost.labels(alias)
+        self.fork_resets = m.fork_resets.labels(alias)
 
 
 class MetricsObserver:
     """The :class:`~redis_pool_integrations.pool.PoolObserver` that feeds the metrics.
 
-    Gauges are set to absolute values (sums over this process's pools of an
-    alias: a closed pool's connections still in use count until released), so
-    a missed event can never leave them drifting; counters advance by the
-    change of the pool's own counters since its last event.
+    Gauges are sums over this process's pools of an alias (a closed pool's
+    connections still in use count until released): each event moves the sums
+    by the change of that pool's own levels, and sets only the gauges that
+    changed. Counters advance by the change of the pool's counters.
     """
 
     def __init__(self, metrics: _Metrics) -> None:
         self.metrics = metrics
         # Lock order: a pool's lock, then this one; never the other way round.
         self._lock = threading.Lock()
-        self._levels: dict[str, weakref.WeakKeyDictionary[SharedConnectionPool, tuple[int, ...]]]
-        self._levels = {}
+        self._aliases: dict[str, _Alias] = {}
+        # Bumped in a forked child: levels a pool recorded in the parent are void.
+        self._generation = 0
 
     def __call__(
         self, pool: SharedConnectionPool, event: str, connection: Any, waited: float | None
@@ -157,50 +181,46 @@ class MetricsObserver:
         c = pool.counters()
         last: PoolCounters = getattr(pool, _LAST, _ZERO)
         setattr(pool, _LAST, c)
-        m, alias = self.metrics, pool.alias
+        if c.closed and c.created == 0 and c.waiting == 0:
+            level = _NO_LEVEL  # drained: its successor reports the alias
+        else:
+            level = (c.in_use, c.idle, c.waiting, 0 if c.closed else pool.max_connections)
         with self._lock:
+            a = self._aliases.get(pool.alias)
+            if a is None:
+                a = self._aliases[pool.alias] = _Alias(self.metrics, pool.alias)
             if event == "checkout":
-                m.checkouts.labels(alias).inc()
+                a.checkouts.inc()
             elif event == "exhausted":
-                m.exhausted.labels(alias).inc()
+                a.exhausted.inc()
             if waited is not None:
-                m.wait.labels(alias).observe(waited)
-            for counter, now, before in (
-                (m.opened, c.connections_num, last.connections_num),
-                (m.failed, c.connections_errors, last.connections_errors),
-                (m.lost, c.connections_lost, last.connections_lost),
-            ):
-                if now > before:
-                    counter.labels(alias).inc(now - before)
-            levels = self._levels.setdefault(alias, weakref.WeakKeyDictionary())
-            if c.closed and c.created == 0 and c.waiting == 0:
-                levels.pop(pool, None)  # drained: its successor reports the alias
-            else:
-                limit = 0 if c.closed else pool.max_connections
-                levels[pool] = (c.in_use, c.idle, c.waiting, limit)
-            self._set_gauges(alias, levels)
-
-    def _set_gauges(
-        self, alias: str, levels: weakref.WeakKeyDictionary[SharedConnectionPool, tuple[int, ...]]
-    ) -> None:
-        in_use = idle = waiting = limit = 0
-        for a, b, w, x in levels.values():
-            in_use, idle, waiting, limit = in_use + a, idle + b, waiting + w, limit + x
-        m = self.metrics
-        m.connections.labels(alias, "in_use").set(in_use)
-        m.connections.labels(alias, "idle").set(idle)
-        m.waiting.labels(alias).set(waiting)
-        m.max_connections.labels(alias).set(limit)
+                a.wait.observe(waited)
+            if c.connections_num > last.connections_num:
+                a.opened.inc(c.connections_num - last.connections_num)
+            if c.connections_errors > last.connections_errors:
+                a.failed.inc(c.connections_errors - last.connections_errors)
+            if c.connections_lost > last.connections_lost:
+                a.lost.inc(c.connections_lost - last.connections_lost)
+            generation, *old = getattr(pool, _LEVEL, (self._generation, *_NO_LEVEL))
+            if generation != self._generation:
+                old = list(_NO_LEVEL)
+            setattr(pool, _LEVEL, (self._generation, *level))
+            for i in range(4):
+                if level[i] != old[i]:
+                    a.sums[i] += level[i] - old[i]
+                    a.gauges[i].set(a.sums[i])
 
     def after_fork_in_child(self) -> None:
         """In a forked child: the parent's pools are not ours; count their reset."""
         # Never take the inherited lock: a parent thread may have held it.
         self._lock = threading.Lock()
-        aliases, self._levels = list(self._levels), {}
-        for alias in aliases:
-            self.metrics.fork_resets.labels(alias).inc()
+        self._generation += 1
+        for a in self._aliases.values():
+            a.fork_resets.inc()
             # Without multi-process mode the child inherited the parent's values.
-            self._set_gauges(alias, weakref.WeakKeyDictionary())
+            a.sums = [0, 0, 0, 0]
+            for gauge in a.gauges:
+                gauge.set(0)
 
 
 _state_lock = threading.Lock()
