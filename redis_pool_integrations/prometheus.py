@@ -47,6 +47,7 @@ __all__ = [
     "disable",
     "enable",
     "exposition",
+    "forget_dead_processes",
     "mark_process_dead",
 ]
 
@@ -282,6 +283,7 @@ def exposition() -> tuple[bytes, str]:
     """
     enable()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        forget_dead_processes()
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry), CONTENT_TYPE_LATEST
@@ -296,6 +298,39 @@ def mark_process_dead(pid: int) -> None:
     """
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+
+def forget_dead_processes() -> list[int]:
+    """Drop the gauges of every process of ``PROMETHEUS_MULTIPROC_DIR`` no longer alive.
+
+    A safety net for servers without a ``child_exit`` hook (uWSGI) and for
+    workers killed while the hook could not run: :func:`exposition` calls it
+    on every scrape. Returns the pids dropped. Only sees processes of this
+    PID namespace (share the directory only between processes of one host).
+    """
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        return []
+    dead = set()
+    for name in os.listdir(path):
+        # gauge_livesum_<pid>.db: only live-mode gauges are dropped, never counters.
+        if name.startswith("gauge_live") and name.endswith(".db"):
+            digits = name[:-3].rsplit("_", 1)[-1]
+            if digits.isdigit() and not _alive(int(digits)):
+                dead.add(int(digits))
+    for pid in dead:
+        mark_process_dead(pid)
+    return sorted(dead)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def child_exit(server: Any, worker: Any) -> None:

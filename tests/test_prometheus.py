@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
-from redis_pool_integrations import PoolExhaustedError, PoolRegistry, SharedConnectionPool
+from redis_pool_integrations import PoolExhaustedError, PoolRegistry
 from redis_pool_integrations import prometheus as prom
 
 from .redis_server import RedisServer, wait_until
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def scrape() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -39,8 +46,15 @@ def metrics_on() -> Iterator[None]:
 
 
 def test_metrics_off_by_default_install_no_observer() -> None:
-    # Zero cost when off: the pool's one hook is None unless enable() ran.
-    assert SharedConnectionPool.observer is None
+    # Zero cost when off: the pool's one hook is None unless enable() ran. In a fresh
+    # interpreter: this one may have imported a URLconf that mounts /metrics.
+    code = (
+        "import redis_pool_integrations as r, redis_pool_integrations.prometheus as p;"
+        "assert r.SharedConnectionPool.observer is None;"
+        "p.enable(); assert r.SharedConnectionPool.observer is not None;"
+        "p.disable(); assert r.SharedConnectionPool.observer is None"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
 
 
 @pytest.mark.usefixtures("metrics_on")
@@ -135,3 +149,28 @@ def test_enable_reports_pools_built_before_it(
     finally:
         pool.release(conn)
         prom.disable()
+
+
+def test_scrape_forgets_gauges_of_a_worker_that_died_without_hooks(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    # uWSGI has no child_exit hook, and a SIGKILLed worker runs none: the scrape's
+    # clean-up must drop a dead process's gauges (its counters stay, by design).
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.prometheus_multiproc_scenario", redis_server.url],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {
+        "dead_gauge_written": True,
+        "in_use_before": 1.0,
+        "in_use_after": 0.0,
+        "dead_gauge_left": False,
+        "counter_kept": True,
+    }
