@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import types
 
 from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.parser import text_string_to_metric_families
@@ -31,15 +32,29 @@ def in_use(body: bytes) -> float:
 
 reg = rpi.PoolRegistry({"default": {"url": sys.argv[1]}})
 prometheus.enable()
-read, write = os.pipe()
-pid = os.fork()
-if pid == 0:
-    reg.get_pool().get_connection()  # held for ever: the process dies holding it
-    os.write(write, b"x")
-    os._exit(0)
-os.read(read, 1)
-os.waitpid(pid, 0)
+
+
+def worker_dies_holding_a_connection() -> int:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        reg.get_pool().get_connection()  # held for ever: the process dies holding it
+        os.write(write, b"x")
+        os._exit(0)
+    os.read(read, 1)
+    os.waitpid(pid, 0)
+    return pid
+
+
 DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+# gunicorn's child_exit hook, as gunicorn calls it: that worker's gauges are dropped.
+hooked = worker_dies_holding_a_connection()
+hooked_gauge = f"gauge_livesum_{hooked}.db"
+hooked_written = hooked_gauge in os.listdir(DIR)
+prometheus.child_exit(None, types.SimpleNamespace(pid=hooked))
+hooked_left = hooked_gauge in os.listdir(DIR)
+# No hook ran (uWSGI, SIGKILL): the scrape's clean-up must do it.
+pid = worker_dies_holding_a_connection()
 files_before = os.listdir(DIR)
 dead_gauge = f"gauge_livesum_{pid}.db"
 # What a scrape without the clean-up would sum: the dead worker's connection.
@@ -51,6 +66,7 @@ after = in_use(prometheus.exposition()[0])
 print(
     json.dumps(
         {
+            "child_exit_dropped": hooked_written and not hooked_left,
             "dead_gauge_written": dead_gauge in files_before,
             "in_use_before": before,
             "in_use_after": after,

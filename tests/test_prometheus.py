@@ -151,7 +151,7 @@ def test_enable_reports_pools_built_before_it(
         prom.disable()
 
 
-def test_scrape_forgets_gauges_of_a_worker_that_died_without_hooks(
+def test_child_exit_and_scrape_forget_gauges_of_dead_workers(
     redis_server: RedisServer, tmp_path: Path
 ) -> None:
     # uWSGI has no child_exit hook, and a SIGKILLed worker runs none: the scrape's
@@ -168,6 +168,7 @@ def test_scrape_forgets_gauges_of_a_worker_that_died_without_hooks(
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result == {
+        "child_exit_dropped": True,
         "dead_gauge_written": True,
         "in_use_before": 1.0,
         "in_use_after": 0.0,
