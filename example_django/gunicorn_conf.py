@@ -6,6 +6,9 @@ from typing import Any
 
 from redis_pool_integrations import default_registry
 
+# A replaced worker's gauges leave /metrics (PROMETHEUS_MULTIPROC_DIR mode).
+from redis_pool_integrations.prometheus import child_exit  # noqa: F401
+
 bind = "127.0.0.1:8000"
 workers = 3
 threads = 4

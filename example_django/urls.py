@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("slow", views.slow),
     path("async-slow", views.async_slow),
     path("whoami", views.whoami),
+    # /metrics: every pool's Prometheus metrics, summed over gunicorn's workers.
+    path("", include("redis_pool_integrations.django.metrics")),
 ]

@@ -18,6 +18,7 @@ from flask import Flask, request, session
 from flask_session import Session
 
 from redis_pool_integrations.flask import RedisPools
+from redis_pool_integrations.flask.metrics import add_metrics_route
 
 redis_pools = RedisPools()
 sessions = Session()
@@ -61,6 +62,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.add_url_rule("/health", view_func=health)
     app.add_url_rule("/visits", view_func=visits)
     app.add_url_rule("/async-hits", view_func=async_hits)
+    # /metrics: every pool's Prometheus metrics, summed over gunicorn's workers
+    # (PROMETHEUS_MULTIPROC_DIR; run gunicorn with the hook
+    # redis_pool_integrations.prometheus.child_exit).
+    add_metrics_route(app)
     return app
 
 

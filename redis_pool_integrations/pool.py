@@ -24,7 +24,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import redis
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
@@ -33,7 +33,7 @@ from redis.retry import Retry
 from .config import PoolSettings
 from .errors import PoolClosedError, PoolExhaustedError, PoolNotFoundError
 
-__all__ = ["CLOSE_GRACE", "PoolCounters", "SharedConnectionPool", "default_retry"]
+__all__ = ["CLOSE_GRACE", "PoolCounters", "PoolObserver", "SharedConnectionPool", "default_retry"]
 
 #: Seconds a closed pool lets a connection that is still checked out finish
 #: before shutting its socket down: long enough for any ordinary command or
@@ -101,6 +101,24 @@ def _is_connected(conn: Any) -> bool:
     return sock is not None
 
 
+class PoolObserver(Protocol):
+    """What :attr:`SharedConnectionPool.observer` is: told of every event of a pool.
+
+    Called as ``observer(pool, event, connection, waited)``, with the pool's
+    lock held, so the pool's numbers cannot change under it (it may call
+    :meth:`SharedConnectionPool.counters`: the lock is re-entrant). Events:
+    ``"checkout"`` (``connection`` served after waiting ``waited`` seconds),
+    ``"exhausted"`` (a caller gave up after ``waited`` seconds), ``"wait"``
+    (a caller starts waiting), ``"redirect"`` (a caller leaves a closed pool),
+    ``"discard"`` (a checked-out ``connection`` that could not connect),
+    ``"release"`` and ``"close"``. It must not do I/O, nor block.
+    """
+
+    def __call__(
+        self, pool: SharedConnectionPool, event: str, connection: Any, waited: float | None
+    ) -> None: ...
+
+
 class PoolCounters(NamedTuple):
     """A consistent snapshot of one pool's numbers (taken under its lock)."""
 
@@ -128,6 +146,12 @@ class SharedConnectionPool(redis.ConnectionPool):
     replies the same way, else raises
     :class:`~redis_pool_integrations.PoolClosedError`.
     """
+
+    #: The one hook for metrics and leak warnings (see :class:`PoolObserver`);
+    #: ``None``, the default, costs one attribute test per event. Set on the
+    #: class for every pool (:mod:`redis_pool_integrations.prometheus`) or on
+    #: one pool (a ``leak_warning_seconds`` alias).
+    observer: PoolObserver | None = None
 
     def __init__(
         self,
@@ -170,6 +194,10 @@ class SharedConnectionPool(redis.ConnectionPool):
             **options,
         )
         assert isinstance(pool, SharedConnectionPool)
+        if settings.leak_warning_seconds is not None:
+            from .leaks import LeakObserver
+
+            pool.observer = LeakObserver(settings.leak_warning_seconds)
         return pool
 
     def reset(self) -> None:
@@ -208,7 +236,7 @@ class SharedConnectionPool(redis.ConnectionPool):
         if self._closed:
             return self._redirect().get_connection()
         conn: Any = None
-        started = 0.0
+        started = waited = 0.0
         with self._lock:
             while True:
                 if self._closed:
@@ -227,8 +255,12 @@ class SharedConnectionPool(redis.ConnectionPool):
                 if remaining <= 0:
                     self._wait_seconds += now - started
                     self._requests_errors += 1
+                    if (observer := self.observer) is not None:
+                        observer(self, "exhausted", None, now - started)
                     raise PoolExhaustedError(self.alias, self.max_connections, self.timeout)
                 self._waiting += 1
+                if (observer := self.observer) is not None:
+                    observer(self, "wait", None, None)
                 try:
                     self._cond.wait(remaining)
                 finally:
@@ -236,7 +268,8 @@ class SharedConnectionPool(redis.ConnectionPool):
                     # was taken, so only the waiter count needs putting back.
                     self._waiting -= 1
             if started:
-                self._wait_seconds += time.monotonic() - started
+                waited = time.monotonic() - started
+                self._wait_seconds += waited
             if self._closed:
                 conn = None
             else:
@@ -244,6 +277,9 @@ class SharedConnectionPool(redis.ConnectionPool):
                 if conn is None:
                     conn = self._new_connection()
         if conn is None:  # closed while we waited
+            if (observer := self.observer) is not None:
+                with self._lock:
+                    observer(self, "redirect", None, None)
             return self._redirect().get_connection()
         try:
             self._ensure_connected(conn)
@@ -254,6 +290,9 @@ class SharedConnectionPool(redis.ConnectionPool):
         except BaseException:
             self._discard(conn, failed=True)
             raise
+        if (observer := self.observer) is not None:
+            with self._lock:
+                observer(self, "checkout", conn, waited)
         return conn
 
     def _new_connection(self) -> Any:
@@ -330,6 +369,8 @@ class SharedConnectionPool(redis.ConnectionPool):
                 if failed:
                     self._requests_num -= 1  # not served after all
                 self._cond.notify()
+                if (observer := self.observer) is not None:
+                    observer(self, "discard", conn, None)
         conn.disconnect()
 
     # -- release -------------------------------------------------------------
@@ -354,8 +395,12 @@ class SharedConnectionPool(redis.ConnectionPool):
             if not self._closed:
                 self._available_connections.append(connection)
                 self._cond.notify()
+                if (observer := self.observer) is not None:
+                    observer(self, "release", connection, None)
                 return
             self._created_connections -= 1
+            if (observer := self.observer) is not None:
+                observer(self, "release", connection, None)
         # Closed: the command on it has finished, so disconnecting is safe now.
         connection.disconnect()
 
@@ -375,6 +420,8 @@ class SharedConnectionPool(redis.ConnectionPool):
             self._created_connections -= len(idle)
             in_use = list(self._in_use_connections)
             self._cond.notify_all()  # waiters move to the successor
+            if (observer := self.observer) is not None:
+                observer(self, "close", None, None)
         for conn in in_use:
             _refuse_reconnect(conn, self.alias)
         for conn in idle:

@@ -94,6 +94,7 @@ CODES: dict[str, str] = {
     "E011": "KIND names a pool kind that is not supported",
     "E012": "TIMEOUT is longer than the platform can wait (threading.TIMEOUT_MAX)",
     "E013": "MAX_CONNECTIONS is above 65535 (the TCP port space)",
+    "E014": "LEAK_WARNING_SECONDS is not a number of seconds > 0 (or None: off)",
     "W001": "MAX_CONNECTIONS is very large for a single process",
     "W101": "an option the installed redis-py deprecates",
     "E101": "an option's value has the wrong type",
@@ -144,6 +145,8 @@ class PoolSettings:
     # Options may carry a password or a credential provider: kept out of repr().
     options: Mapping[str, Any] = field(default_factory=dict, repr=False)
     kind: str = KIND_STANDALONE
+    #: Warn while a connection stays checked out longer than this; None: off.
+    leak_warning_seconds: float | None = None
 
     def __post_init__(self) -> None:
         # A private copy behind a read-only view: the caller's dict can change
@@ -167,6 +170,7 @@ class PoolSettings:
                 self.timeout,
                 dict(self.options),
                 self.kind,
+                self.leak_warning_seconds,
             ),
         )
 
@@ -179,7 +183,8 @@ class PoolSettings:
         return (
             f"PoolSettings(alias={self.alias!r}, url={self.redacted_url!r}, "
             f"max_connections={self.max_connections}, timeout={self.timeout:g}, "
-            f"options={sorted(self.options)!r}, kind={self.kind!r})"
+            f"options={sorted(self.options)!r}, kind={self.kind!r}, "
+            f"leak_warning_seconds={self.leak_warning_seconds!r})"
         )
 
 
@@ -474,6 +479,26 @@ def _check_timeout(a: _Alias, value: Any) -> Any:
     return seconds
 
 
+def _check_leak_warning_seconds(a: _Alias, value: Any) -> Any:
+    if value is None:
+        return None
+    label = a.label("leak_warning_seconds")
+    try:
+        seconds = float(to_number(value, integer=False))
+    except Refused:
+        seconds = -1.0
+    if not 0 < seconds <= TIMEOUT_MAX:
+        a.add(
+            "E014",
+            label,
+            f"{label} must be a number of seconds > 0, got {_shown(value)}.",
+            f"Set {label} to how long a connection may stay checked out before a warning "
+            "names where it was taken (e.g. 30), or None to turn the warnings off.",
+        )
+        return _MISSING
+    return seconds
+
+
 def _check_options(a: _Alias, options: Any) -> Any:
     label = a.label("options")
     if not isinstance(options, Mapping):
@@ -578,6 +603,7 @@ KEY_TABLE: tuple[Key, ...] = (
     Key("timeout", DEFAULT_TIMEOUT, "float", _check_timeout),
     Key("options", MappingProxyType({}), "mapping", _check_options),
     Key("kind", KIND_STANDALONE, "str", _check_kind),
+    Key("leak_warning_seconds", None, "float | None", _check_leak_warning_seconds),
 )
 KEYS = tuple(k.name for k in KEY_TABLE)
 

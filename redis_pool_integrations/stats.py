@@ -49,6 +49,9 @@ class PoolStats(TypedDict):
     connections_errors: int
     #: Connections found broken at checkout or handed back disconnected.
     connections_lost: int
+    #: redis-py's name of the pool in its OpenTelemetry metrics
+    #: (``db.client.connection.pool.name``); "" when not built.
+    pool_name: str
 
 
 def pool_stats(
@@ -76,7 +79,17 @@ def pool_stats(
         "connections_num": c.connections_num if c else 0,
         "connections_errors": c.connections_errors if c else 0,
         "connections_lost": c.connections_lost if c else 0,
+        "pool_name": _pool_name(pool) if pool is not None else "",
     }
+
+
+def _pool_name(pool: SharedConnectionPool) -> str:
+    try:  # redis-py >= 8.1
+        from redis.observability.attributes import get_pool_name
+    except ImportError:
+        host = pool.connection_kwargs.get("host", pool.connection_kwargs.get("path", ""))
+        return f"{host}:{pool.connection_kwargs.get('port', 6379)}"
+    return str(get_pool_name(pool))
 
 
 def _parser_name() -> str:

@@ -63,6 +63,7 @@ CASES: list[tuple[str, Any, list[str]]] = [
     ("W001", {"default": {**OK, "max_connections": 50_000}}, ["per worker process"]),
     ("E012", {"default": {**OK, "timeout": 1e10}}, ["longer than this platform can wait"]),
     ("E013", {"default": {**OK, "max_connections": 10**7}}, ["above 65535"]),
+    ("E014", {"default": {**OK, "leak_warning_seconds": 0}}, ["seconds > 0", "None"]),
     # -- option values (E100-E149)
     ("E101", {"default": {**OK, "options": {"retry": "yes"}}}, ["redis.retry.Retry", "'yes'"]),
     ("E101", {"default": {**OK, "options": {"health_check_interval": "x"}}}, ["a number"]),

@@ -35,6 +35,17 @@ def test_stats_keys_are_the_typed_dict(redis_url: str, make_registry: MakeRegist
     assert set(_stats(reg)) == set(PoolStats.__annotations__)
 
 
+def test_pool_name_is_redis_pys_opentelemetry_name(
+    redis_url: str, make_registry: MakeRegistry
+) -> None:
+    attributes = pytest.importorskip("redis.observability.attributes")
+    reg = make_registry({"default": {"url": redis_url}})
+    assert _stats(reg)["pool_name"] == ""
+    pool = reg.get_pool()
+    assert _stats(reg)["pool_name"] == attributes.get_pool_name(pool)
+    assert _stats(reg)["pool_name"].startswith("127.0.0.1:")
+
+
 def test_requests_num_counts_checkouts_served(redis_url: str, make_registry: MakeRegistry) -> None:
     reg = make_registry({"default": {"url": redis_url}})
     for _ in range(5):

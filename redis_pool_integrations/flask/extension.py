@@ -41,6 +41,7 @@ DEFAULT_KEYS = {
     "max_connections": "REDIS_MAX_CONNECTIONS",
     "timeout": "REDIS_TIMEOUT",
     "options": "REDIS_OPTIONS",
+    "leak_warning_seconds": "REDIS_LEAK_WARNING_SECONDS",
 }
 POOLS_KEY = "REDIS_POOLS"
 #: Every flat key the extension reads; a ``REDIS_*`` key close to one is a typo (W040).

@@ -43,6 +43,7 @@ CASES: dict[str, tuple[Any, Any]] = {
     "W001": ({"default": {"URL": URL, "MAX_CONNECTIONS": 20_000}}, None),
     "E012": ({"default": {"URL": URL, "TIMEOUT": 1e10}}, None),
     "E013": ({"default": {"URL": URL, "MAX_CONNECTIONS": 100_000}}, None),
+    "E014": ({"default": {"URL": URL, "LEAK_WARNING_SECONDS": "soon"}}, None),
     "W101": ({"default": {"URL": URL, "OPTIONS": {"lib_name": "app"}}}, None),
     "E101": ({"default": {"URL": URL, "OPTIONS": {"retry": "yes"}}}, None),
     "E102": ({"default": {"URL": URL, "OPTIONS": {"socket_timeout": -1}}}, None),

@@ -106,6 +106,11 @@ ERRORS: list[tuple[dict[str, Any], str, str]] = [
     ({"REDIS_URL": URL, "REDIS_TIMEOUT": "1e10"}, "E012", "REDIS_TIMEOUT is 1e+10 s"),
     ({"REDIS_URL": URL, "REDIS_MAX_CONNECTIONS": 10**6}, "E013", "REDIS_MAX_CONNECTIONS is"),
     (
+        {"REDIS_URL": URL, "REDIS_LEAK_WARNING_SECONDS": -1},
+        "E014",
+        "REDIS_LEAK_WARNING_SECONDS must be a number of seconds > 0",
+    ),
+    (
         {"REDIS_URL": URL, "REDIS_OPTIONS": {"retry": "yes"}},
         "E101",
         "option 'retry' in REDIS_OPTIONS must be a redis.retry.Retry",
