@@ -1,20 +1,31 @@
 # `make demo` and `make test` each do their whole set-up on a fresh machine:
-# a local .venv with the project and its dev tools, and a redis-server binary.
+# a local .venv and a redis-server binary. `make demo` installs only what the demo
+# runs; `make test` adds the dev tools (the `dev` dependency group in pyproject.toml).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+DEMO_STAMP := $(VENV)/.demo-stamp
 
-.PHONY: test lint typecheck pytest demo redis-server clean test-django42 docs
+.PHONY: test lint typecheck pytest demo redis-server clean docs dist extremes matrix
 
-test: lint typecheck docs test-django42 pytest
+test: lint typecheck docs dist pytest extremes
 
-$(STAMP): pyproject.toml
+# Dependency groups (`--group`) need pip >= 25.1; the venv's bundled pip may be older.
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=25.1'
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[django,flask,hiredis]' --group dev
 	@# uWSGI compiles from source; where it cannot be built its tests are skipped, saying why.
 	$(BIN)/python -m pip install --quiet uwsgi || echo "uWSGI could not be built here: its end-to-end tests will be skipped"
+	touch $@
+
+# The examples extra (Django, Flask, Flask-Session, gunicorn, uvicorn) and the demo's
+# tables: no dev tools, no uWSGI.
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[examples,hiredis]' --group demo
 	touch $@
 
 redis-server:
@@ -30,11 +41,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP) redis-server
 	$(BIN)/pytest
 
-demo: $(STAMP) redis-server
+demo: $(DEMO_STAMP) redis-server
 	$(BIN)/python scripts/demo.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(VENV42) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .nox .mypy_cache .ruff_cache .pytest_cache dist build
 
 # The Sphinx site, warnings as errors (the same build CI runs through `make test`).
 docs: $(STAMP)
@@ -46,25 +57,26 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 .PHONY: bench
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[django,flask,hiredis,bench]' --group dev
 	touch $@
 
 bench: $(BENCH_STAMP) redis-server wrk
 	$(BIN)/python -m benchmarks.run $(ARGS)
 
-# The Django tests again on the other supported LTS (the main venv has the newest).
-VENV42 := .venv-django42
-STAMP42 := $(VENV42)/.installed-stamp
+# The wheel and the sdist: what they hold, and `twine check --strict`.
+dist: $(STAMP)
+	$(BIN)/python scripts/check_dist.py
 
-$(STAMP42): pyproject.toml
-	$(PYTHON) -m venv $(VENV42)
-	$(VENV42)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV42)/bin/python -m pip install --quiet -e '.[dev]' 'Django>=4.2,<4.3'
-	touch $@
+# The two ends of every axis of the matrix (noxfile.py: cells `oldest` and `newest`),
+# on every test that starts no app server; a cell that cannot run is an error here.
+extremes: $(STAMP) redis-server
+	rm -rf .nox/results
+	MATRIX_STRICT=1 $(BIN)/nox -s cell-oldest cell-newest summary -- -m "not e2e"
 
-test-django42: $(STAMP42) redis-server
-	$(VENV42)/bin/python -c "import django; print('Django', django.get_version())"
-	$(VENV42)/bin/pytest -q -p no:cacheprovider tests/test_django tests/test_docs_examples.py tests/test_fuzz_settings.py
+# Every cell of the version matrix, then its table. ARGS go to pytest (ARGS='-m "not e2e"').
+matrix: $(STAMP) redis-server
+	rm -rf .nox/results
+	$(BIN)/nox -t matrix -- $(ARGS)
 
 # The web-load benchmark's load generator; without it the run uses a Python one.
 .PHONY: wrk
