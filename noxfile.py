@@ -150,17 +150,13 @@ def _junit_counts(path: Path) -> dict[str, int]:
     }
 
 
-_VERSIONS = """
-import importlib.metadata as m, json, platform
-def v(name):
-    try:
-        return m.version(name)
-    except m.PackageNotFoundError:
-        return "off"
-print(json.dumps({"python": platform.python_version(), "django": v("Django"),
-    "redis": v("redis"), "flask": v("Flask"), "werkzeug": v("Werkzeug"),
-    "hiredis": v("hiredis")}))
-"""
+#: Prints the versions a cell really got, as JSON ("off" for a package not installed).
+_VERSIONS = (
+    "import json, platform, importlib.metadata as m; "
+    "v = lambda n: next((d.version for d in m.distributions(name=n)), 'off'); "
+    "print(json.dumps({'python': platform.python_version(), **{n.lower(): v(n) for n in "
+    "('Django', 'redis', 'Flask', 'Werkzeug', 'hiredis')}}))"
+)
 
 
 def _make_cell_session(cell: Cell) -> None:
