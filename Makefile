@@ -11,21 +11,23 @@ DEMO_STAMP := $(VENV)/.demo-stamp
 
 test: lint typecheck docs dist pytest extremes
 
-# Dependency groups (`--group`) need pip >= 25.1; the venv's bundled pip may be older.
+# Installs go through uv: seconds where pip takes a minute, and dependency groups
+# without first upgrading pip to 25.1. nox (`make matrix`) uses the same uv.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade 'pip>=25.1'
+	$(BIN)/python -m pip install --quiet 'uv>=0.8'
+INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[django,flask,hiredis]' --group dev
+	$(INSTALL) -e '.[django,flask,hiredis]' --group dev
 	@# uWSGI compiles from source; where it cannot be built its tests are skipped, saying why.
-	$(BIN)/python -m pip install --quiet uwsgi || echo "uWSGI could not be built here: its end-to-end tests will be skipped"
+	$(INSTALL) uwsgi || echo "uWSGI could not be built here: its end-to-end tests will be skipped"
 	touch $@
 
 # The examples extra (Django, Flask, Flask-Session, gunicorn, uvicorn) and the demo's
 # tables: no dev tools, no uWSGI.
 $(DEMO_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[examples,hiredis]' --group demo
+	$(INSTALL) -e '.[examples,hiredis]' --group demo
 	touch $@
 
 redis-server:
@@ -57,7 +59,7 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 .PHONY: bench
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[django,flask,hiredis,bench]' --group dev
+	$(INSTALL) -e '.[django,flask,hiredis,bench]' --group dev
 	touch $@
 
 bench: $(BENCH_STAMP) redis-server wrk
