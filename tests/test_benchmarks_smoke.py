@@ -15,7 +15,7 @@ from benchmarks.contenders import NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Installed by `make test` (the dev extra), so these must never be skipped;
+# Installed by `make test` (the dev group), so these must never be skipped;
 # django-redis, flask-redis and matplotlib come only with `make bench`.
 TINY = ["--ops", "64", "--rounds", "1", "--threads", "1,4", "--no-web"]
 ALWAYS_AVAILABLE = {"ours", "redis_pool", "redis_blocking", "django_builtin", "naive"}
