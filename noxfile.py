@@ -14,6 +14,9 @@ redis-py major, Flask 2.3 runs with Werkzeug 2.3 and with Werkzeug 3, Django 4.2
 run on the oldest and the newest Python they allow, and 6.0 and 6.1 (Python >= 3.12) on
 one each.
 
+The cells do not build uWSGI (it compiles from source, minutes per Python): its four
+e2e tests skip there, saying so, and run in ``make test``'s own venv.
+
 Interpreters come from PATH (``python3.X``) or pyenv (``pyenv prefix 3.X``); a cell whose
 Python is not on this machine is reported as not run, with the reason. ``make test``
 sets ``MATRIX_STRICT=1``: there a cell that cannot run is an error.
