@@ -12,10 +12,13 @@ DEMO_STAMP := $(VENV)/.demo-stamp
 test: lint typecheck docs dist pytest extremes
 
 # Installs go through uv: seconds where pip takes a minute, and dependency groups
-# without first upgrading pip to 25.1. nox (`make matrix`) uses the same uv.
+# without first upgrading pip to 25.1. nox (`make matrix`) uses the same uv. The venv
+# gets no pip of its own (ensurepip alone takes longer than the rest of `make demo`'s
+# set-up): the interpreter's pip installs uv into it (`pip --python`, pip >= 22.3).
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet 'uv>=0.8'
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet 'uv>=0.8' \
+		|| { $(BIN)/python -m ensurepip --default-pip && $(BIN)/python -m pip install --quiet 'uv>=0.8'; }
 INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 
 $(STAMP): pyproject.toml | $(BIN)/python

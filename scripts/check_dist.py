@@ -59,7 +59,7 @@ def main() -> int:
         out = Path(tmp)
         # `build` makes the sdist, then the wheel from the unpacked sdist.
         build = subprocess.run(
-            [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)],
+            [sys.executable, "-m", "build", "--installer", "uv", "--outdir", str(out), str(ROOT)],
             capture_output=True,
             text=True,
             check=False,
