@@ -75,12 +75,10 @@ dist: $(STAMP)
 # The two ends of every axis of the matrix (noxfile.py: cells `oldest` and `newest`),
 # on every test that starts no app server; a cell that cannot run is an error here.
 extremes: $(STAMP) redis-server
-	rm -rf .nox/results
 	MATRIX_STRICT=1 $(BIN)/nox -s cell-oldest cell-newest summary -- -m "not e2e"
 
 # Every cell of the version matrix, then its table. ARGS go to pytest (ARGS='-m "not e2e"').
 matrix: $(STAMP) redis-server
-	rm -rf .nox/results
 	$(BIN)/nox -t matrix -- $(ARGS)
 
 # The web-load benchmark's load generator; without it the run uses a Python one.

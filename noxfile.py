@@ -35,8 +35,10 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import nox
+from nox.command import CommandFailed
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / ".nox" / "results"
@@ -132,9 +134,15 @@ def find_python(version: str) -> tuple[str | None, str]:
     return None, f"Python {version} is not on PATH ({name}) and pyenv is not installed"
 
 
+#: The records of this nox run (all sessions run in this one process), for the summary.
+_RECORDS: list[dict[str, Any]] = []
+
+
 def _write(cell: Cell, **fields: object) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    """Keep the cell's record for the summary; a copy goes to .nox/results/<cell>.json."""
     record = {"cell": asdict(cell), **fields}
+    _RECORDS.append(record)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{cell.name}.json").write_text(json.dumps(record, indent=1))
 
 
@@ -175,7 +183,11 @@ def _make_cell_session(cell: Cell) -> None:
             session.skip(f"cell {cell.name!r} not run: {reason}")
         # nox makes the venv anew on every run (uv fills it from its cache in seconds),
         # so a cell never inherits a package from an earlier definition of itself.
-        session.install(*cell.requirements(), "--group", "test")
+        try:
+            session.install(*cell.requirements(), "--group", "test")
+        except CommandFailed:
+            _write(cell, status="failed", reason="install failed (see the log above)")
+            raise
         versions = json.loads(str(session.run("python", "-c", _VERSIONS, silent=True)))
         if (versions["hiredis"] != "off") != cell.hiredis:
             want = "on" if cell.hiredis else "off"
@@ -220,7 +232,7 @@ for _cell in CELLS:
 def summary(session: nox.Session) -> None:
     """Print one row per cell of this run: versions, passed/failed/skipped, wall time."""
     del session
-    rows = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("*.json"))]
+    rows = list(_RECORDS)
     order = {c.name: i for i, c in enumerate(CELLS)}
     rows.sort(key=lambda r: order.get(r["cell"]["name"], len(order)))
     head = ("cell", "python", "django", "redis", "flask", "werkzeug", "hiredis")
@@ -241,7 +253,7 @@ def summary(session: nox.Session) -> None:
                 str(n.get("failed", "-")),
                 str(n.get("skipped", "-")),
                 str(r.get("seconds", "-")),
-                r["status"] if r["status"] != "not run" else f"not run: {r['reason']}",
+                f"{r['status']}: {r['reason']}" if r.get("reason") else r["status"],
             )
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(head) - 1)]
