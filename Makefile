@@ -9,7 +9,8 @@ DEMO_STAMP := $(VENV)/.demo-stamp
 
 .PHONY: test lint typecheck pytest demo redis-server clean docs dist extremes matrix
 
-test: lint typecheck docs dist pytest extremes
+# The full suite runs last: its pytest summary closes the output CI reads.
+test: lint typecheck docs dist extremes pytest
 
 # Installs go through uv: seconds where pip takes a minute, and dependency groups
 # without first upgrading pip to 25.1. nox (`make matrix`) uses the same uv. The venv

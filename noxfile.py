@@ -188,7 +188,8 @@ def _make_cell_session(cell: Cell) -> None:
         except CommandFailed:
             _write(cell, status="failed", reason="install failed (see the log above)")
             raise
-        versions = json.loads(str(session.run("python", "-c", _VERSIONS, silent=True)))
+        probe = session.run("python", "-c", _VERSIONS, silent=True, log=False)
+        versions = json.loads(str(probe))
         if (versions["hiredis"] != "off") != cell.hiredis:
             want = "on" if cell.hiredis else "off"
             session.error(f"cell {cell.name!r}: hiredis is {versions['hiredis']}, want {want}")
