@@ -77,26 +77,26 @@ class Cell:
     flask: str
     hiredis: bool
     why: str
-    #: "2" pins Werkzeug 2.3 under Flask 2.3 (the oldest pair); "" lets pip pick.
-    werkzeug: str = ""
+    #: Pin Werkzeug 2.3 under Flask 2.3 (the oldest pair); otherwise pip picks (3.x).
+    werkzeug23: bool = False
 
     def requirements(self) -> list[str]:
         extras = "django,flask,hiredis" if self.hiredis else "django,flask"
         reqs = ["-e", f".[{extras}]", *PINS["django"][self.django], *PINS["redis"][self.redis]]
         reqs += PINS["flask"][self.flask]
-        if self.werkzeug == "2":
+        if self.werkzeug23:
             reqs.append("Werkzeug~=2.3.0")
         return reqs
 
 
 CELLS = (
-    Cell("oldest", "3.10", "4.2", "6.0", "2.3", False, "every lower bound at once", "2"),
+    Cell("oldest", "3.10", "4.2", "6.0", "2.3", False, "every lower bound at once", True),
     Cell("newest", "3.13", "6.1", "8", "3.1", True, "every upper bound at once"),
     Cell("py311-dj52", "3.11", "5.2", "7", "3.1", True, "Python 3.11; newest redis-py 7.x"),
-    Cell("py310-dj52", "3.10", "5.2", "7", "2.3", False, "redis-py 7.x without hiredis"),
-    Cell("py312-dj60", "3.12", "6.0", "8", "2.3", False, "Django 6.0; Flask 2.3 on Werkzeug 3"),
+    Cell("py310-dj52", "3.10", "5.2", "7", "2.3", False, "Django 5.2 on its oldest Python"),
+    Cell("py312-dj60", "3.12", "6.0", "8", "2.3", False, "Django 6.0; redis-py 8 without hiredis"),
     Cell("py312-dj42", "3.12", "4.2", "8", "3.1", True, "Django 4.2 on its newest Python"),
-    Cell("py313-dj52", "3.13", "5.2", "6.0", "3.1", True, "redis-py 6.0 with hiredis, newest Py"),
+    Cell("py313-dj52", "3.13", "5.2", "6.0", "3.1", True, "Django 5.2 on its newest Python"),
 )
 
 
@@ -173,7 +173,6 @@ _VERSIONS = (
 def _make_cell_session(cell: Cell) -> None:
     interpreter, reason = find_python(cell.python)
 
-    @nox.session(name=f"cell-{cell.name}", python=interpreter or False, tags=["matrix"])
     def run_cell(session: nox.Session) -> None:
         started = time.monotonic()
         if interpreter is None:
@@ -222,7 +221,13 @@ def _make_cell_session(cell: Cell) -> None:
         if status != "passed":
             session.error(f"cell {cell.name!r} failed: {counts}")
 
-    del run_cell
+    # `nox -l` shows each cell's versions and why it is there.
+    hiredis = "hiredis" if cell.hiredis else "no hiredis"
+    run_cell.__doc__ = (
+        f"Python {cell.python}, Django {cell.django}, redis-py {cell.redis}, Flask {cell.flask}"
+        f", {hiredis}: {cell.why}."
+    )
+    nox.session(name=f"cell-{cell.name}", python=interpreter or False, tags=["matrix"])(run_cell)
 
 
 for _cell in CELLS:
