@@ -16,13 +16,14 @@ test: lint typecheck docs dist extremes pytest
 # without first upgrading pip to 25.1. nox (`make matrix`) uses the same uv. The venv
 # gets no pip of its own (ensurepip alone takes longer than the rest of `make demo`'s
 # set-up): the interpreter's pip installs uv into it (`pip --python`, pip >= 22.3).
-$(BIN)/python:
-	$(PYTHON) -m venv --without-pip $(VENV)
+# The target is uv itself, so a .venv made before uv was used gets it too.
+$(BIN)/uv:
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
 	$(PYTHON) -m pip --python $(BIN)/python install --quiet 'uv>=0.8' \
 		|| { $(BIN)/python -m ensurepip --default-pip && $(BIN)/python -m pip install --quiet 'uv>=0.8'; }
 INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml | $(BIN)/uv
 	$(INSTALL) -e '.[django,flask,hiredis]' --group dev
 	@# uWSGI compiles from source; where it cannot be built its tests are skipped, saying why.
 	$(INSTALL) uwsgi || echo "uWSGI could not be built here: its end-to-end tests will be skipped"
@@ -30,7 +31,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 # The examples extra (Django, Flask, Flask-Session, gunicorn, uvicorn) and the demo's
 # tables: no dev tools, no uWSGI.
-$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+$(DEMO_STAMP): pyproject.toml | $(BIN)/uv
 	$(INSTALL) -e '.[examples,hiredis]' --group demo
 	touch $@
 
