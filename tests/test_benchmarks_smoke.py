@@ -22,6 +22,7 @@ ALWAYS_AVAILABLE = {"ours", "redis_pool", "redis_blocking", "django_builtin", "n
 
 
 @pytest.mark.e2e
+@pytest.mark.timeout(330)  # above the child's own 300 s hang guard
 def test_quick_benchmark_run_reports_every_contender(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks.run", "--quick", "--out", str(tmp_path), *TINY],
