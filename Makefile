@@ -24,7 +24,9 @@ $(BIN)/uv:
 INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 
 $(STAMP): pyproject.toml | $(BIN)/uv
-	$(INSTALL) -e '.[django,flask,hiredis]' --group dev
+	@# Bytecode now: the suite starts many Python processes, and with PYTHONDONTWRITEBYTECODE
+	@# set (as on some machines) each would compile every module it imports again.
+	$(INSTALL) --compile-bytecode -e '.[django,flask,hiredis]' --group dev
 	@# uWSGI compiles from source; where it cannot be built its tests are skipped, saying why.
 	$(INSTALL) uwsgi || echo "uWSGI could not be built here: its end-to-end tests will be skipped"
 	touch $@
@@ -64,7 +66,7 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 .PHONY: bench
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(INSTALL) -e '.[django,flask,hiredis,bench]' --group dev
+	$(INSTALL) --compile-bytecode -e '.[django,flask,hiredis,bench]' --group dev
 	touch $@
 
 bench: $(BENCH_STAMP) redis-server wrk
