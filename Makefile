@@ -1,20 +1,40 @@
 # `make demo` and `make test` each do their whole set-up on a fresh machine:
-# a local .venv with the project and its dev tools, and a redis-server binary.
+# a local .venv and a redis-server binary. `make demo` installs only what the demo
+# runs; `make test` adds the dev tools (the `dev` dependency group in pyproject.toml).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+DEMO_STAMP := $(VENV)/.demo-stamp
 
-.PHONY: test test-fast lint typecheck pytest demo redis-server clean test-django42 docs
+.PHONY: test test-fast lint typecheck pytest demo redis-server clean docs dist extremes matrix
 
-test: lint typecheck docs test-django42 pytest
+# The full suite runs last: its pytest summary closes the output CI reads.
+test: lint typecheck docs dist extremes pytest
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# Installs go through uv: seconds where pip takes a minute, and dependency groups
+# without first upgrading pip to 25.1. nox (`make matrix`) uses the same uv. The venv
+# gets no pip of its own (ensurepip alone takes longer than the rest of `make demo`'s
+# set-up): the interpreter's pip installs uv into it (`pip --python`, pip >= 22.3).
+# The target is uv itself, so a .venv made before uv was used gets it too.
+$(BIN)/uv:
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(BIN)/python install --quiet 'uv>=0.8' \
+		|| { $(BIN)/python -m ensurepip --default-pip && $(BIN)/python -m pip install --quiet 'uv>=0.8'; }
+INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
+
+$(STAMP): pyproject.toml | $(BIN)/uv
+	@# Bytecode now: the suite starts many Python processes, and with PYTHONDONTWRITEBYTECODE
+	@# set (as on some machines) each would compile every module it imports again.
+	$(INSTALL) --compile-bytecode -e '.[django,flask,hiredis]' --group dev
 	@# uWSGI compiles from source; where it cannot be built its tests are skipped, saying why.
-	$(BIN)/python -m pip install --quiet uwsgi || echo "uWSGI could not be built here: its end-to-end tests will be skipped"
+	$(INSTALL) uwsgi || echo "uWSGI could not be built here: its end-to-end tests will be skipped"
+	touch $@
+
+# The examples extra (Django, Flask, Flask-Session, gunicorn, uvicorn) and the demo's
+# tables: no dev tools, no uWSGI.
+$(DEMO_STAMP): pyproject.toml | $(BIN)/uv
+	$(INSTALL) -e '.[examples,hiredis]' --group demo
 	touch $@
 
 redis-server:
@@ -34,11 +54,11 @@ pytest: $(STAMP) redis-server
 test-fast: $(STAMP) redis-server
 	$(BIN)/pytest -q -m "not e2e"
 
-demo: $(STAMP) redis-server
+demo: $(DEMO_STAMP) redis-server
 	$(BIN)/python scripts/demo.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(VENV42) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .nox .mypy_cache .ruff_cache .pytest_cache dist build
 
 # The Sphinx site, warnings as errors (the same build CI runs through `make test`).
 docs: $(STAMP)
@@ -50,25 +70,24 @@ BENCH_STAMP := $(VENV)/.bench-stamp
 .PHONY: bench
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(INSTALL) --compile-bytecode -e '.[django,flask,hiredis,bench]' --group dev
 	touch $@
 
 bench: $(BENCH_STAMP) redis-server wrk
 	$(BIN)/python -m benchmarks.run $(ARGS)
 
-# The Django tests again on the other supported LTS (the main venv has the newest).
-VENV42 := .venv-django42
-STAMP42 := $(VENV42)/.installed-stamp
+# The wheel and the sdist: what they hold, and `twine check --strict`.
+dist: $(STAMP)
+	$(BIN)/python scripts/check_dist.py
 
-$(STAMP42): pyproject.toml
-	$(PYTHON) -m venv $(VENV42)
-	$(VENV42)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV42)/bin/python -m pip install --quiet -e '.[dev]' 'Django>=4.2,<4.3'
-	touch $@
+# The two ends of every axis of the matrix (noxfile.py: cells `oldest` and `newest`),
+# on every test that starts no app server; a cell that cannot run is an error here.
+extremes: $(STAMP) redis-server
+	MATRIX_STRICT=1 $(BIN)/nox -s cell-oldest cell-newest summary -- -m "not e2e"
 
-test-django42: $(STAMP42) redis-server
-	$(VENV42)/bin/python -c "import django; print('Django', django.get_version())"
-	$(VENV42)/bin/pytest -q -p no:cacheprovider tests/test_django tests/e2e/test_django_gunicorn.py tests/test_docs_examples.py tests/test_fuzz_settings.py
+# Every cell of the version matrix, then its table. ARGS go to pytest (ARGS='-m "not e2e"').
+matrix: $(STAMP) redis-server
+	$(BIN)/nox -t matrix -- $(ARGS)
 
 # The web-load benchmark's load generator; without it the run uses a Python one.
 .PHONY: wrk

@@ -184,6 +184,17 @@ def anything(what: str = "any value") -> Rule:
     return Rule(what, lambda value: value)
 
 
+def duck(what: str, *methods: str) -> Rule:
+    """An object with callable ``methods`` (redis-py calls them without checking), or ``None``."""
+
+    def convert(value: Any) -> Any:
+        if value is None or all(callable(getattr(value, m, None)) for m in methods):
+            return value
+        raise Refused("E101")
+
+    return Rule(f"{what}, or None", convert)
+
+
 def refused(fix: str) -> Rule:
     """An option that has its own key or that this library sets itself (E104)."""
 
@@ -300,7 +311,7 @@ OPTION_RULES: dict[str, Rule] = {
     "credential_provider": instance(CredentialProvider, what="a redis CredentialProvider"),
     "protocol": choice("2 or 3", _protocol),
     "legacy_responses": boolean(),
-    "command_packer": anything("a redis-py command packer"),
+    "command_packer": duck("an object with a pack() method (a redis-py command packer)", "pack"),
     "event_dispatcher": _redis_instance("redis.event", "EventDispatcherInterface"),
     # redis-py's maintenance-notification machinery: one public config object;
     # the rest is state redis-py hands from a pool to its connections itself.
