@@ -6,6 +6,6 @@ served by the process-wide :data:`redis_pool_integrations.default_registry`.
 
 from __future__ import annotations
 
-from .conf import get_pool, get_redis, lazy_redis
+from .conf import get_async_redis, get_pool, get_redis, lazy_redis
 
-__all__ = ["get_pool", "get_redis", "lazy_redis"]
+__all__ = ["get_async_redis", "get_pool", "get_redis", "lazy_redis"]
