@@ -51,6 +51,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP) redis-server wrk
 	$(BIN)/python -m benchmarks.run $(ARGS)
+	$(BIN)/python -m benchmarks.aio $(filter --quick,$(ARGS))
 
 # The Django tests again on the other supported LTS (the main venv has the newest).
 VENV42 := .venv-django42
