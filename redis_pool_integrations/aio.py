@@ -308,15 +308,18 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
         loop = self._loop
         started = time.monotonic()
         deadline = started + self.timeout
+        # Woken for a freed slot (or a connection made idle): take it even if
+        # others queue behind us, else the slot would stay free while all wait.
+        woken = False
         try:
             while True:
                 if self._closed:
                     return None, False
-                if self._available and not self._waiters:
+                if self._available and (woken or not self._waiters):
                     conn = self._available.pop()
                     self._in_use.add(conn)
                     return conn, False
-                if self._created < self.max_connections and not self._waiters:
+                if self._created < self.max_connections and (woken or not self._waiters):
                     self._created += 1
                     return self._new_connection(), True
                 remaining = deadline - time.monotonic()
@@ -341,6 +344,7 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
                     if fut in self._waiters:
                         self._waiters.remove(fut)
                 if got is _EXPIRED or got is None:
+                    woken = got is None
                     continue  # timed out (raises above), a freed slot, or closed
                 return got, False
         finally:

@@ -256,6 +256,24 @@ def test_a_failed_connect_gives_its_slot_back(
     assert stats["requests_errors"] == 0
 
 
+def test_waiters_behind_a_failed_connect_each_try_their_own_connect(
+    make_registry: MakeRegistry,
+) -> None:
+    # The slot a failed connect gives back goes to the next waiter at once:
+    # every caller gets the connect error, none waits out TIMEOUT.
+    reg = make_registry(
+        {"default": {"url": "redis://127.0.0.1:1/0", "max_connections": 1, "timeout": 30}}
+    )
+
+    async def main() -> list[Any]:
+        client = reg.get_async_redis()
+        return await asyncio.gather(*(client.ping() for _ in range(5)), return_exceptions=True)
+
+    results = asyncio.run(main())
+    assert all(isinstance(r, redis.ConnectionError) for r in results), results
+    assert not any(isinstance(r, PoolExhaustedError) for r in results)
+
+
 # -- loop end ----------------------------------------------------------------------
 
 
