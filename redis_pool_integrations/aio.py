@@ -48,7 +48,7 @@ from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from .config import PoolSettings
 from .constants import DEFAULT_ALIAS
 from .errors import PoolClosedError, PoolExhaustedError, PoolNotFoundError, RedisPoolError
-from .pool import INCOMPATIBLE, PoolCounters, client_key
+from .pool import CLOSE_GRACE, INCOMPATIBLE, PoolCounters, client_key
 
 if TYPE_CHECKING:
     from .registry import PoolRegistry
@@ -167,9 +167,11 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
         timeout: float,
         loop: asyncio.AbstractEventLoop,
         successor: Callable[[], AsyncSharedPool] | None = None,
+        close_grace: float = CLOSE_GRACE,
         **kwargs: Any,
     ) -> None:
         self.alias = alias
+        self.close_grace = close_grace
         self.redacted_url = redacted_url
         self.timeout = timeout
         self._loop = loop
@@ -186,6 +188,7 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
         *,
         loop: asyncio.AbstractEventLoop,
         successor: Callable[[], AsyncSharedPool] | None = None,
+        close_grace: float = CLOSE_GRACE,
     ) -> AsyncSharedPool:
         """Build the pool of one alias on ``loop``; opens no connection.
 
@@ -208,6 +211,7 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
             timeout=settings.timeout,
             loop=loop,
             successor=successor,
+            close_grace=close_grace,
             **options,
         )
         assert isinstance(pool, AsyncSharedPool)
@@ -446,11 +450,21 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
         self._created -= len(idle)
         for conn in self._in_use:
             _refuse_reconnect(conn, self.alias)
+        if self._in_use:
+            # Pub/sub, WATCH or a blocking command on a dropped pool must not keep
+            # the old server's connection for ever: shut it after the grace period.
+            self._loop.call_later(self.close_grace, self._shut_in_use)
         while self._waiters:
             fut = self._waiters.popleft()
             if not fut.done():
                 fut.set_result(None)
         return idle
+
+    def _shut_in_use(self) -> None:
+        # Loop callback: the command still waiting on each socket fails (it cannot
+        # reconnect, see _refuse_reconnect); release() then forgets the connection.
+        for conn in list(self._in_use):
+            _close_now(conn)
 
     def close_soon(self) -> None:
         """Close the pool from its loop's thread without waiting (loop callback)."""
@@ -715,7 +729,10 @@ class AsyncPools:
             entry = record.entries.get(alias)
             if entry is None:
                 pool = AsyncSharedPool.from_settings(
-                    settings, loop=loop, successor=lambda: self.pool(alias)
+                    settings,
+                    loop=loop,
+                    successor=lambda: self.pool(alias),
+                    close_grace=self._registry.close_grace,
                 )
                 entry = _AsyncEntry(pool, redis.asyncio.Redis(connection_pool=pool))
                 record.entries[alias] = entry

@@ -30,7 +30,7 @@ from redis_pool_integrations import (
 )
 from redis_pool_integrations.aio import AsyncPoolStats, AsyncSharedPool
 
-from .redis_server import RedisServer, wait_until
+from .redis_server import ADMIN_NAME, RedisServer, wait_until
 from .test_fork import run_in_child
 
 MakeRegistry = Callable[..., PoolRegistry]
@@ -603,3 +603,61 @@ def test_uvloop_loops_end_with_their_connections_closed(
 # itself warns (ResourceWarning) about every transport still open, before any sweep
 # of ours can run, and under -W error it then hangs: end uvloop loops with
 # uvloop.run() / asyncio.Runner, as servers do.
+
+
+# -- pub/sub and pipelines on closed pools ------------------------------------------------
+
+
+def _all_clients(server: RedisServer) -> int:
+    """Every client (pub/sub ones too) but the test's admin connection."""
+    return sum(c.get("name") != ADMIN_NAME for c in server.admin().client_list())
+
+
+def test_pubsub_on_a_dropped_alias_is_shut_after_the_grace_period(
+    server_factory: Callable[..., RedisServer], loop_thread: LoopThread
+) -> None:
+    old, new = server_factory(), server_factory()
+    with PoolRegistry({"default": {"url": old.url}}, close_grace=0.3) as reg:
+
+        async def subscribe() -> Any:
+            pubsub = reg.get_async_redis().pubsub()
+            await pubsub.subscribe("news")
+            return pubsub
+
+        pubsub = loop_thread.run(subscribe())
+        wait_until(lambda: _all_clients(old) == 1, message="the subscriber")
+        reg.configure({"default": {"url": new.url}})
+        # Shut after 0.3 s, not left to the loop's end.
+        wait_until(lambda: _all_clients(old) == 0, message="the subscriber shut")
+
+        async def listen() -> Any:
+            try:
+                return await pubsub.get_message(timeout=1)
+            finally:
+                await pubsub.aclose()
+
+        with pytest.raises(redis.ConnectionError):
+            loop_thread.run(listen())
+        loop_thread.run(_incr(reg))  # the alias's new pool serves new work
+        assert new.client_count() == 1
+        loop_thread.stop()
+    new.wait_for_clients(0)
+
+
+def test_a_pipeline_kept_across_configure_runs_on_the_new_pool_exactly_once(
+    server_factory: Callable[..., RedisServer],
+    make_registry: MakeRegistry,
+    loop_thread: LoopThread,
+) -> None:
+    old, new = server_factory(), server_factory()
+    reg = make_registry({"default": {"url": old.url}})
+    client = loop_thread.run(_client_after(reg, "default"))
+    reg.configure({"default": {"url": new.url}})
+
+    async def pipe() -> list[Any]:
+        async with client.pipeline(transaction=True) as p:
+            return list(await p.incr("n").incr("n").execute())
+
+    assert loop_thread.run(pipe()) == [1, 2]
+    assert int(new.admin().get("n") or 0) == 2
+    assert old.admin().get("n") is None
