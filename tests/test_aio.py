@@ -661,3 +661,32 @@ def test_a_pipeline_kept_across_configure_runs_on_the_new_pool_exactly_once(
     assert loop_thread.run(pipe()) == [1, 2]
     assert int(new.admin().get("n") or 0) == 2
     assert old.admin().get("n") is None
+
+
+def test_interpreter_exit_with_a_live_loop_in_a_thread_is_quiet(redis_server: RedisServer) -> None:
+    # close_all() at exit: the running loop's pools are closed through
+    # call_soon_threadsafe, a closed loop's sockets directly; nothing is printed.
+    import subprocess
+    import sys
+
+    script = f"""
+import asyncio, threading
+from redis_pool_integrations import PoolRegistry
+reg = PoolRegistry({{"default": {{"url": {redis_server.url!r}}}}})
+live = asyncio.new_event_loop()
+threading.Thread(target=live.run_forever, daemon=True).start()
+async def incr():
+    return await reg.get_async_redis().incr("n")
+assert asyncio.run_coroutine_threadsafe(incr(), live).result(10) == 1
+closed = asyncio.new_event_loop()
+assert closed.run_until_complete(incr()) == 2
+closed.close()
+"""
+    proc = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (proc.returncode, proc.stderr) == (0, "")
+    redis_server.wait_for_clients(0)
