@@ -75,6 +75,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP) redis-server wrk
 	$(BIN)/python -m benchmarks.run $(ARGS)
+	$(BIN)/python -m benchmarks.aio $(filter --quick,$(ARGS))
 
 # The wheel and the sdist: what they hold, and `twine check --strict`.
 dist: $(STAMP)

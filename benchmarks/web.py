@@ -109,6 +109,10 @@ def groups() -> list[Group]:
               EXECUTOR_THREADS, [
                   Spec("ours", "ours: get_redis() via sync_to_async", "uvicorn", asgi,
                        {**uvicorn_env, "BENCH_CONTENDER": "ours"}),
+                  Spec("ours_async", "ours: await get_async_redis().incr()", "uvicorn", asgi,
+                       {**uvicorn_env, "BENCH_CONTENDER": "ours_async"}),
+                  Spec("ours_cache", "ours: await RedisPoolCache.aincr()", "uvicorn", asgi,
+                       {**uvicorn_env, "BENCH_CONTENDER": "ours_cache"}),
                   Spec("builtin", "Django built-in RedisCache (await cache.aincr)", "uvicorn",
                        asgi, {**uvicorn_env, "BENCH_CONTENDER": "builtin"}),
               ]),
@@ -133,7 +137,8 @@ def _ms(text: str) -> float:
 def parse_wrk(output: str) -> dict[str, Any]:
     """Requests, requests/s, p50/p99 (ms) and errors from ``wrk --latency`` output."""
     requests_ = re.search(r"(\d+) requests in ", output).group(1)  # type: ignore[union-attr]
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    # wrk pads whole-second latencies ("1.02s "): allow trailing blanks.
+    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
     errors = sum(int(n) for n in re.findall(r"(?:timeout|Non-2xx or 3xx responses:) (\d+)", output))
     errors += sum(int(n) for n in re.findall(r"(?:connect|read|write) (\d+)", output))
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)

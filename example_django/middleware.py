@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import redis
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
 
 
-class RedisUnavailableMiddleware:
+class RedisUnavailableMiddleware(MiddlewareMixin):
     """Turn redis-py connection and timeout errors into a fast JSON 503.
 
     ``PoolExhaustedError`` is a ``redis.ConnectionError``, so a worker whose
     pool stayed busy for TIMEOUT seconds answers 503 too.
     """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+    # MiddlewareMixin makes it sync and async capable: under ASGI, async views
+    # then run on the server's event loop without a thread hop for this middleware.
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, (redis.ConnectionError, redis.TimeoutError)):

@@ -9,6 +9,8 @@ from . import views
 urlpatterns = [
     path("", views.visit),
     path("hits", views.hits),
+    path("async-hits", views.async_hits),
+    path("async-cache-hits", views.async_cache_hits),
     path("pools", views.pools),
     path("health", views.health),
     path("slow", views.slow),

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 
 from redis_pool_integrations import RedisPoolError, default_registry
-from redis_pool_integrations.django import conf, get_redis
+from redis_pool_integrations.django import conf, get_async_redis, get_redis
 
 from .startup import STARTUP
 
@@ -18,6 +18,17 @@ from .startup import STARTUP
 def hits(request: HttpRequest) -> JsonResponse:
     """``INCR hits`` on the default pool."""
     return JsonResponse({"hits": get_redis().incr("hits"), "pid": os.getpid()})
+
+
+async def async_hits(request: HttpRequest) -> JsonResponse:
+    """``INCR hits`` from an async view, on this worker's async pool of the running loop."""
+    return JsonResponse({"hits": await get_async_redis().incr("hits"), "pid": os.getpid()})
+
+
+async def async_cache_hits(request: HttpRequest) -> JsonResponse:
+    """``cache.aincr`` from an async view: RedisPoolCache's native async methods."""
+    await cache.aadd("async-cache-hits", 0, timeout=None)
+    return JsonResponse({"hits": await cache.aincr("async-cache-hits"), "pid": os.getpid()})
 
 
 def pools(request: HttpRequest) -> JsonResponse:

@@ -62,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.add_url_rule("/health", view_func=health)
     app.add_url_rule("/visits", view_func=visits)
     app.add_url_rule("/async-hits", view_func=async_hits)
+    app.add_url_rule("/async-native-hits", view_func=async_native_hits)
     # /metrics: every pool's Prometheus metrics, summed over gunicorn's workers
     # (PROMETHEUS_MULTIPROC_DIR; run gunicorn with the hook
     # redis_pool_integrations.prometheus.child_exit).
@@ -97,6 +98,17 @@ def visits() -> dict[str, int]:
 async def async_hits() -> dict[str, int]:
     """An async view using the sync client: Flask runs it in an event loop per request."""
     count = redis_pools.get_redis().incr("hits")
+    return {"hits": int(count), "pid": os.getpid()}
+
+
+async def async_native_hits() -> dict[str, int]:
+    """The same with the async client: a pool per request's loop, closed when it ends.
+
+    Each request opens a connection (Flask makes a loop per request), so the
+    sync client above is the better choice in Flask async views; this route
+    exists to measure that and to prove nothing leaks.
+    """
+    count = await redis_pools.get_async_redis().incr("hits")
     return {"hits": int(count), "pid": os.getpid()}
 
 

@@ -22,7 +22,14 @@ from .pool import SharedConnectionPool, default_retry
 
 # The instance is called default_registry so that `redis_pool_integrations.registry`
 # stays the submodule (the import below binds it as an attribute of this package).
-from .registry import PoolRegistry, PoolStats, default_registry, get_pool, get_redis
+from .registry import (
+    PoolRegistry,
+    PoolStats,
+    default_registry,
+    get_async_redis,
+    get_pool,
+    get_redis,
+)
 
 #: The name this package is installed under (its distribution on the package index).
 DISTRIBUTION = "redis-pool-integrations"
@@ -57,6 +64,7 @@ __all__ = [
     "__version__",
     "default_registry",
     "default_retry",
+    "get_async_redis",
     "get_pool",
     "get_redis",
     "parse_config",

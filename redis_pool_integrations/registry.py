@@ -10,7 +10,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 import redis
 from redis.backoff import NoBackoff
@@ -24,7 +24,19 @@ from .errors import PoolConfigError, PoolNotFoundError
 from .pool import CLOSE_GRACE, SharedConnectionPool
 from .stats import PoolStats, pool_stats
 
-__all__ = ["PoolRegistry", "PoolStats", "default_registry", "get_pool", "get_redis"]
+if TYPE_CHECKING:
+    import redis.asyncio
+
+    from .aio import AsyncPools, AsyncSharedPool
+
+__all__ = [
+    "PoolRegistry",
+    "PoolStats",
+    "default_registry",
+    "get_async_redis",
+    "get_pool",
+    "get_redis",
+]
 
 logger = logging.getLogger("redis_pool_integrations")
 
@@ -59,6 +71,18 @@ def _close_at_exit(ref: weakref.ref[PoolRegistry]) -> None:
     reg = ref()
     if reg is not None:
         reg.close_all()
+
+
+_T = TypeVar("_T")
+
+
+class _Closable(Protocol):
+    """A dropped pool: a sync pool, or an async pool to close on its own loop."""
+
+    @property
+    def alias(self) -> str: ...
+
+    def close(self) -> None: ...
 
 
 class _Entry(NamedTuple):
@@ -113,6 +137,9 @@ class PoolRegistry:
         # Read without the lock on the hot path: a dict lookup is atomic, and
         # an entry is only ever replaced as a whole.
         self._entries: dict[str, _Entry] = {}
+        # The async pools (aio.py), made on the first get_async_redis(): they
+        # change under self._lock too, so a build never races a configure().
+        self._aio: AsyncPools | None = None
         self.close_grace = close_grace
         self._pid = os.getpid()
         self._resets = 0
@@ -172,10 +199,10 @@ class PoolRegistry:
         with self._lock:
             self._pending = _Pending(loader, upper, key_label, setting)
             self._error = None
-            dropped = self._take_entries(list(self._entries))
+            dropped = self._take_entries(self._built_aliases())
         self._close(dropped)
 
-    def _load(self) -> list[SharedConnectionPool]:
+    def _load(self) -> list[_Closable]:
         # Caller holds the lock. Reads a pending loader; returns pools to close.
         pending = self._pending
         if pending is None:
@@ -192,11 +219,11 @@ class PoolRegistry:
             settings = {}
         return self._apply(settings)
 
-    def _apply(self, settings: dict[str, PoolSettings]) -> list[SharedConnectionPool]:
+    def _apply(self, settings: dict[str, PoolSettings]) -> list[_Closable]:
         # Caller holds the lock.
         stale = [
             alias
-            for alias in self._entries
+            for alias in self._built_aliases()
             if alias not in settings or settings[alias] != self._settings.get(alias)
         ]
         self._settings = settings
@@ -297,6 +324,76 @@ class PoolRegistry:
             )
         return entry
 
+    # -- async (aio.py) -------------------------------------------------------
+
+    def get_async_redis(self, alias: str = DEFAULT_ALIAS) -> redis.asyncio.Redis:
+        """The shared ``redis.asyncio`` client of ``alias`` for this process and running loop.
+
+        A plain method, called inside a running event loop: the client and
+        its pool (bounded by ``MAX_CONNECTIONS`` per process and loop, waits
+        up to ``TIMEOUT``) are built on first use on that loop and closed when
+        the loop ends. Raises RedisPoolError when no loop is running in this
+        thread, PoolNotFoundError for an unknown alias.
+        """
+        if self._pid != os.getpid():
+            self._reset(os.getpid())
+        aio = self._aio or self._make_aio()
+        return aio.client(alias)
+
+    def get_async_pool(self, alias: str = DEFAULT_ALIAS) -> AsyncSharedPool:
+        """The shared async pool of ``alias`` for this process and running loop."""
+        if self._pid != os.getpid():
+            self._reset(os.getpid())
+        aio = self._aio or self._make_aio()
+        return aio.pool(alias)
+
+    async def aclose_all(self) -> None:
+        """Close the running loop's async pools (ASGI lifespan shutdown, tests).
+
+        Idle connections are disconnected now, connections in use when
+        released; the next get_async_redis() on this loop builds new pools.
+        """
+        if self._aio is not None:
+            await self._aio.aclose()
+
+    def _make_aio(self) -> AsyncPools:
+        # Imported here: sync-only users never import redis.asyncio.
+        from .aio import AsyncPools
+
+        with self._lock:
+            if self._aio is None:
+                self._aio = AsyncPools(self)
+            return self._aio
+
+    def _build_locked(self, alias: str, build: Callable[[PoolSettings], _T]) -> _T:
+        """Run ``build(settings of alias)`` under the lock, reading a pending loader first.
+
+        For aio.py: building under the same lock as configure() means a pool
+        is never built from settings that configure() has just replaced.
+        """
+        dropped: list[_Closable] = []
+        try:
+            with self._lock:
+                dropped = self._load()
+                if self._error is not None:
+                    raise PoolConfigError(self._error.problems)
+                settings = self._settings.get(alias)
+                if settings is None:
+                    raise PoolNotFoundError(alias, list(self._settings))
+                result = build(settings)
+                self._register_atexit()
+        finally:
+            # Outside the lock; pools a loader replaced are closed even if the build failed.
+            self._close(dropped)
+        return result
+
+    def _built_aliases(self) -> list[str]:
+        # Caller holds the lock: aliases with a sync pool or an async pool on some loop.
+        aliases = list(self._entries)
+        if self._aio is not None:
+            aliases.extend(a for a in self._aio.aliases() if a not in self._entries)
+        return aliases
+
     def _register_atexit(self) -> None:
         if not self._atexit_registered:
             # Weakly, so the handler does not keep the registry alive. A forked
@@ -328,6 +425,9 @@ class PoolRegistry:
             inherited = [entry.pool for entry in self._entries.values()]
             self._lock = threading.Lock()
             self._entries = {}
+            if self._aio is not None:
+                # Closes only this process's copies of the async sockets.
+                self._aio.forget_inherited()
             self._resets += 1
             self._pid = pid
         for pool in inherited:
@@ -351,23 +451,32 @@ class PoolRegistry:
         self._close(dropped)
 
     def close_all(self) -> None:
-        """Close every pool built in this process (see :meth:`close`)."""
+        """Close every pool built in this process (see :meth:`close`).
+
+        Async pools are closed on their own loops (``call_soon_threadsafe``);
+        those of closed loops have their sockets closed directly.
+        """
         self.reset_after_fork()
+        if self._aio is not None:
+            self._aio.sweep()
         with self._lock:
-            dropped = self._take_entries(list(self._entries))
+            dropped = self._take_entries(self._built_aliases())
         self._close(dropped)
 
-    def _take_entries(self, aliases: list[str]) -> list[SharedConnectionPool]:
+    def _take_entries(self, aliases: list[str]) -> list[_Closable]:
         # Caller holds the lock: only take the entries out of the map here.
-        dropped = []
+        dropped: list[_Closable] = []
         for alias in aliases:
             entry = self._entries.pop(alias, None)
             if entry is not None:
                 dropped.append(entry.pool)
+        if self._aio is not None:
+            # Async pools of these aliases on every loop; closed outside the lock.
+            dropped.extend(self._aio.take(aliases))
         return dropped
 
     @staticmethod
-    def _close(pools: list[SharedConnectionPool]) -> None:
+    def _close(pools: list[_Closable]) -> None:
         # Outside the lock: closing disconnects idle connections (network I/O).
         for pool in pools:
             pool.close()
@@ -427,9 +536,16 @@ class PoolRegistry:
         self.reset_after_fork()
         settings = self._configuration()
         entries = dict(self._entries)
+        aio = self._aio
+        if aio is not None:
+            aio.sweep()
         return {
             alias: pool_stats(
-                s, entries[alias].pool if alias in entries else None, self._pid, self._resets
+                s,
+                entries[alias].pool if alias in entries else None,
+                self._pid,
+                self._resets,
+                aio.stats(alias) if aio is not None else None,
             )
             for alias, s in settings.items()
         }
@@ -473,3 +589,8 @@ def get_redis(alias: str = DEFAULT_ALIAS) -> redis.Redis:
 def get_pool(alias: str = DEFAULT_ALIAS) -> SharedConnectionPool:
     """The shared pool of ``alias`` from :data:`default_registry`."""
     return default_registry.get_pool(alias)
+
+
+def get_async_redis(alias: str = DEFAULT_ALIAS) -> redis.asyncio.Redis:
+    """The shared async client of ``alias`` on the running loop, from :data:`default_registry`."""
+    return default_registry.get_async_redis(alias)

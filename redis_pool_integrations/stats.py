@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from .config import PoolSettings
 from .pool import SharedConnectionPool
 
+if TYPE_CHECKING:
+    from .aio import AsyncPoolStats
+
 __all__ = ["PoolStats", "pool_stats"]
 
+# "async" is a keyword, so that key is declared in the functional form and
+# inherited: per-loop numbers of the async pools (aio.AsyncPoolStats).
+_AsyncKey = TypedDict("_AsyncKey", {"async": "AsyncPoolStats"})
 
-class PoolStats(TypedDict):
+
+class PoolStats(_AsyncKey):
     """The numbers :meth:`PoolRegistry.stats` reports per alias, for this process.
 
     The CLIs, ``/pools`` views, the docs table and the tests all use these
@@ -55,10 +62,21 @@ class PoolStats(TypedDict):
 
 
 def pool_stats(
-    settings: PoolSettings, pool: SharedConnectionPool | None, pid: int, resets: int
+    settings: PoolSettings,
+    pool: SharedConnectionPool | None,
+    pid: int,
+    resets: int,
+    async_stats: AsyncPoolStats | None = None,
 ) -> PoolStats:
-    """The :class:`PoolStats` of one alias; zeros when ``pool`` is not built (``None``)."""
+    """The :class:`PoolStats` of one alias; zeros when ``pool`` is not built (``None``).
+
+    ``async_stats`` are the alias's async numbers (zeros when ``None``).
+    """
     c = pool.counters() if pool is not None else None
+    if async_stats is None:
+        from .aio import async_pool_stats
+
+        async_stats = async_pool_stats(())
     return {
         "pid": pid,
         "url": settings.redacted_url,
@@ -80,6 +98,7 @@ def pool_stats(
         "connections_errors": c.connections_errors if c else 0,
         "connections_lost": c.connections_lost if c else 0,
         "pool_name": _pool_name(pool) if pool is not None else "",
+        "async": async_stats,
     }
 
 

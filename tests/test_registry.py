@@ -242,6 +242,19 @@ def test_stats_report_every_alias_with_zeros_until_built(
         "connections_errors": 0,
         "connections_lost": 0,
         "pool_name": "",
+        "async": {
+            "loops": 0,
+            "created_connections": 0,
+            "in_use_connections": 0,
+            "idle_connections": 0,
+            "requests_num": 0,
+            "requests_waiting": 0,
+            "requests_wait_ms": 0,
+            "requests_errors": 0,
+            "connections_num": 0,
+            "connections_errors": 0,
+            "connections_lost": 0,
+        },
     }
     default = stats["default"]
     assert (default["created_connections"], default["in_use_connections"]) == (1, 1)

@@ -19,8 +19,5 @@ if os.environ.get("BENCH_CONTENDER") == "builtin":
             "LOCATION": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         },
     }
-if os.environ.get("BENCH_ASYNC") == "1":
-    # Under uvicorn, keep the chain async-capable: the example's sync-only
-    # RedisUnavailableMiddleware would run every request through one thread.
-    SYNC_ONLY = "example_django.middleware.RedisUnavailableMiddleware"
-    MIDDLEWARE = [m for m in MIDDLEWARE if m != SYNC_ONLY]  # noqa: F405
+# Under uvicorn the example's middleware chain is async-capable as it is
+# (RedisUnavailableMiddleware is a MiddlewareMixin): no thread hop per request.

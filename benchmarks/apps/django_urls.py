@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
-from redis_pool_integrations.django import get_redis
+from redis_pool_integrations.django import get_async_redis, get_redis
 
 
 def naive(request: HttpRequest) -> JsonResponse:
@@ -60,11 +60,28 @@ async def ours_async(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"hits": count, "pid": os.getpid()})
 
 
+async def ours_async_native(request: HttpRequest) -> JsonResponse:
+    """Ours, native async: the loop's shared async pool, no thread."""
+    return JsonResponse({"hits": await get_async_redis().incr("hits"), "pid": os.getpid()})
+
+
+async def ours_cache_async(request: HttpRequest) -> JsonResponse:
+    """RedisPoolCache's native ``await cache.aincr`` (example_django's CACHES)."""
+    try:
+        count = await cache.aincr("hits")
+    except ValueError:
+        await cache.aadd("hits", 0, timeout=None)
+        count = await cache.aincr("hits")
+    return JsonResponse({"hits": count, "pid": os.getpid()})
+
+
 VIEWS: dict[tuple[str, bool], Callable[..., Any]] = {
     ("naive", False): naive,
     ("builtin", False): builtin,
     ("builtin", True): builtin_async,
     ("ours", True): ours_async,
+    ("ours_async", True): ours_async_native,
+    ("ours_cache", True): ours_cache_async,
 }
 _key = (os.environ.get("BENCH_CONTENDER", ""), os.environ.get("BENCH_ASYNC") == "1")
 if _key not in VIEWS:

@@ -25,6 +25,7 @@ from django.utils.functional import cached_property
 
 from ..constants import DEFAULT_ALIAS
 from . import conf
+from .async_cache import AsyncCacheClientMixin, AsyncCacheMixin
 
 __all__ = [
     "CACHE_OPTIONS",
@@ -108,7 +109,7 @@ def option_problem(key: Any, alias: str) -> str | None:
     )
 
 
-class RedisPoolCacheClient(RedisCacheClient):
+class RedisPoolCacheClient(AsyncCacheClientMixin, RedisCacheClient):
     """Django's cache client with its connections taken from the shared pool of an alias."""
 
     def __init__(self, servers: list[str], serializer: Any = None) -> None:
@@ -127,13 +128,16 @@ class RedisPoolCacheClient(RedisCacheClient):
         return conf.get_redis(self.alias)
 
 
-class RedisPoolCache(RedisCache):
+class RedisPoolCache(AsyncCacheMixin, RedisCache):
     """Django's Redis cache on the shared pool of the ``REDIS_POOLS`` alias in ``LOCATION``.
 
     ``OPTIONS`` takes only Django's ``serializer``; anything else raises
     :class:`~django.core.exceptions.ImproperlyConfigured` on first use, because pool and
     connection options belong in ``REDIS_POOLS`` (``manage.py check`` reports
     it as ``redis_pool_integrations.E023``).
+
+    Its async methods (``aget``, ``aset``, ``aincr``...) are native, on the
+    alias's async pool of the running loop (see :mod:`.async_cache`).
     """
 
     def __init__(self, server: Any, params: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ say) and the accessors here return the same client.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from django.apps import apps
@@ -26,10 +26,14 @@ from ..constants import DEFAULT_ALIAS, PING_TIMEOUT
 from ..pool import SharedConnectionPool
 from ..registry import default_registry as registry
 
+if TYPE_CHECKING:
+    import redis.asyncio
+
 __all__ = [
     "APP",
     "SETTING",
     "alias_settings",
+    "get_async_redis",
     "get_pool",
     "get_redis",
     "install",
@@ -119,6 +123,17 @@ def get_pool(alias: str = DEFAULT_ALIAS) -> SharedConnectionPool:
     """The shared pool of ``alias`` in this process; raises like :func:`get_redis`."""
     require_app()
     return registry.get_pool(alias)
+
+
+def get_async_redis(alias: str = DEFAULT_ALIAS) -> redis.asyncio.Redis:
+    """The shared ``redis.asyncio`` client of ``alias`` for this process and running loop.
+
+    For async views (ASGI): call it inside the view, per request; it costs a
+    loop lookup and a dict lookup. The pool is closed when the loop ends.
+    Raises :class:`~redis_pool_integrations.RedisPoolError` outside a running
+    loop, and like :func:`get_redis` otherwise.
+    """
+    return registry.get_async_redis(alias)
 
 
 def lazy_redis(alias: str = DEFAULT_ALIAS) -> LazyRedis:

@@ -7,7 +7,7 @@ import logging
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from flask import Flask, current_app, has_app_context
@@ -18,6 +18,9 @@ from ..constants import DEFAULT_ALIAS
 from ..errors import RedisPoolError
 from ..pool import SharedConnectionPool
 from ..registry import PoolRegistry, PoolStats
+
+if TYPE_CHECKING:
+    import redis.asyncio
 
 __all__ = [
     "DEFAULT_KEYS",
@@ -221,6 +224,17 @@ class RedisPools:
     def get_pool(self, alias: str = DEFAULT_ALIAS) -> SharedConnectionPool:
         """The current app's shared pool of ``alias`` in this process."""
         return self.state().registry.get_pool(alias)
+
+    def get_async_redis(self, alias: str = DEFAULT_ALIAS) -> redis.asyncio.Redis:
+        """The current app's ``redis.asyncio`` client of ``alias`` on the running loop.
+
+        Flask runs each async view in a new event loop (asgiref's
+        ``async_to_sync``), so this pool lives for one request: its
+        connections are closed when the view returns. Raises
+        RedisPoolsStateError outside an app context and RedisPoolError
+        outside a running loop.
+        """
+        return self.state().registry.get_async_redis(alias)
 
     def lazy_redis(self, alias: str = DEFAULT_ALIAS, *, app: Flask | None = None) -> LazyRedis:
         """A client for other extensions, safe to make before a fork.
