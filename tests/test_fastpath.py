@@ -264,3 +264,36 @@ def test_a_connection_marked_by_a_maintenance_notification_reconnects_after_rele
     wait_until(lambda: not _client_ids(redis_server), message="disconnected on release")
     assert redis.Redis(connection_pool=pool).ping()
     assert old not in _client_ids(redis_server)
+
+
+def test_release_event_reaches_listeners_of_a_dispatcher_the_user_passed(
+    redis_server: RedisServer,
+) -> None:
+    event_module = pytest.importorskip("redis.event")
+    released: list[Any] = []
+
+    class Listener(event_module.EventListenerInterface):
+        def listen(self, event: Any) -> None:
+            released.append(event.connection)
+
+    dispatcher = event_module.EventDispatcher(
+        {event_module.AfterConnectionReleasedEvent: [Listener()]}
+    )
+    pool = SharedConnectionPool(
+        alias="events",
+        redacted_url=redis_server.url,
+        timeout=5,
+        host="127.0.0.1",
+        port=redis_server.port,
+        event_dispatcher=dispatcher,
+    )
+    try:
+        conn = pool.get_connection()
+        pool.release(conn)
+        assert released == [conn]
+    finally:
+        pool.close()
+
+
+def test_nothing_observes_by_default_so_the_recorder_is_skipped() -> None:
+    assert pool_module._observing() is False
