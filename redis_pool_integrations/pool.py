@@ -328,7 +328,7 @@ class SharedConnectionPool(redis.ConnectionPool):
         #: redis-py skips the unread-data check with client-side caching and
         #: when maintenance notifications may arrive (unsolicited pushes).
         self._check_unread = getattr(self, "cache", None) is None and not self._skip_unread(maint)
-        kwargs = getattr(self, "_connection_kwargs", None) or {}
+        kwargs = getattr(self, "connection_kwargs", None) or {}
         #: A streaming credential provider re-authenticates connections when
         #: they are released (redis-py's AfterConnectionReleasedEvent); so may
         #: listeners of a dispatcher the user passed in.

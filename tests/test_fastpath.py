@@ -272,13 +272,13 @@ def test_release_event_reaches_listeners_of_a_dispatcher_the_user_passed(
     event_module = pytest.importorskip("redis.event")
     released: list[Any] = []
 
-    class Listener(event_module.EventListenerInterface):
-        def listen(self, event: Any) -> None:
-            released.append(event.connection)
+    class Recording(event_module.EventDispatcher):
+        def dispatch(self, event: Any) -> Any:
+            if isinstance(event, event_module.AfterConnectionReleasedEvent):
+                released.append(event.connection)
+            return super().dispatch(event)
 
-    dispatcher = event_module.EventDispatcher(
-        {event_module.AfterConnectionReleasedEvent: [Listener()]}
-    )
+    dispatcher = Recording()
     pool = SharedConnectionPool(
         alias="events",
         redacted_url=redis_server.url,
