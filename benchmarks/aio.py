@@ -23,8 +23,8 @@ from typing import Any
 
 import redis.asyncio
 
+from harness import RedisServer
 from redis_pool_integrations import PoolRegistry
-from tests.redis_server import RedisServer
 
 HERE = Path(__file__).resolve().parent
 VALUE = b"x" * 100

@@ -6,6 +6,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from benchmarks import pool_micro
+
 KINDS = ("get", "set")
 
 
@@ -98,6 +100,7 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": all(churn),
             }
         )
+    out += pool_micro.targets(data)
     out += web_targets(data["web_load"])
     return out
 
@@ -313,6 +316,7 @@ def markdown(data: dict[str, Any]) -> str:
         "| --- | --- |",
     ]
     lines += [f"| `{k}` | {v:.1f} |" for k, v in acc["ns_per_call"].items()]
+    lines += pool_micro.markdown(data)
 
     tp = data["throughput"]
     contenders = data["contenders"]

@@ -33,7 +33,7 @@ from typing import Any
 import redis
 
 from benchmarks import contenders as cs
-from benchmarks import report, web
+from benchmarks import pool_micro, report, web
 from harness import RedisServer
 
 HERE = Path(__file__).resolve().parent
@@ -100,6 +100,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.idle_connections = 20 if quick else 200
     args.memory_ops = max(args.ops * 2, 200)
     args.redis_benchmark_n = 2000 if quick else 50_000
+    # The pool micro-benchmark: at least 9 interleaved rounds even in a quick run
+    # would be slow for nothing; a full run uses every round of the suite.
+    args.pool_pairs = 2_000 if quick else 20_000
     return args
 
 
@@ -664,6 +667,8 @@ def main(argv: list[str] | None = None) -> int:
         data["memory"] = memory(server, args)
         data["limits"] = limits(server, args)
         data["accessor"] = accessor(server, args)
+        log(f"pool: checkout+release, ours and redis-py's pools, {args.rounds} rounds")
+        data["pool"] = pool_micro.measure(server.url, args.rounds, args.pool_pairs)
         data["throughput"] = throughput(server, args)
         data["web_load"] = web_load(args)
     for name, reason in data["throughput"]["skipped"].items():

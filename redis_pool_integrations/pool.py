@@ -18,8 +18,11 @@ registry needs:
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import importlib
 import os
+import select
 import socket
 import threading
 import time
@@ -63,6 +66,123 @@ INCOMPATIBLE = (
 # The pool that made a connection, so a closed pool can hand a connection it
 # lent from its successor back to the right owner.
 _OWNER = "_redis_pool_integrations_owner"
+
+
+# What the lock-free part of get_connection() returns for "the pool is closed".
+_CLOSED: Any = object()
+
+# The attribute a connection keeps its readiness probe in (see _Probe).
+_PROBE = "_redis_pool_integrations_probe"
+
+# poll() has no FD_SETSIZE limit and allocates no descriptor; gevent's
+# monkey-patching removes it from `select`, and then redis-py's can_read() runs.
+_poll = getattr(select, "poll", None)
+
+# redis-py's observability (OpenTelemetry metrics, redis-py 8) and the release
+# event that streaming credential providers re-authenticate on. Imported by
+# their public names; each is None where the installed redis-py lacks it.
+_recorder: Any = None
+_observability: Any = None
+_pool_name: Any = None
+_IDLE: Any = None
+_USED: Any = None
+try:
+    from redis.observability import attributes as _attributes
+    from redis.observability import providers as _providers
+    from redis.observability import recorder as _recorder_module
+except ImportError:  # redis-py without observability
+    pass
+else:
+    _recorder = _recorder_module
+    _observability = _providers.get_observability_instance
+    _pool_name = _attributes.get_pool_name
+    _IDLE, _USED = _attributes.ConnectionState.IDLE, _attributes.ConnectionState.USED
+_AFTER_RELEASED: Any = getattr(
+    importlib.import_module("redis.event"), "AfterConnectionReleasedEvent", None
+)
+_STREAMING: Any = getattr(redis.credentials, "StreamingCredentialProvider", None)
+
+
+def _observing() -> bool:
+    """True when redis-py's observability records metrics (someone turned it on).
+
+    Asked on every checkout and release: two attribute reads when nobody
+    observes, instead of redis-py's four to six recorder calls.
+    """
+    if _observability is None or _observability().get_provider_manager() is None:
+        return False
+    return bool(_recorder.is_enabled())
+
+
+def _record_checkout(pool: Any, conn: Any, started: float, created: bool) -> None:
+    # What redis-py's BlockingConnectionPool records for one checkout.
+    name = _pool_name(pool)
+    rec = _recorder
+    rec.record_connection_count(pool_name=name, connection_state=_IDLE, counter=-1)
+    rec.record_connection_count(pool_name=name, connection_state=_USED, counter=1)
+    elapsed = time.monotonic() - started
+    if created:
+        rec.record_connection_create_time(connection_pool=pool, duration_seconds=elapsed)
+    rec.record_connection_wait_time(pool_name=name, duration_seconds=elapsed)
+
+
+def _record_release(pool: Any, closed: bool) -> None:
+    name = _pool_name(pool)
+    rec = _recorder
+    rec.record_connection_count(pool_name=name, connection_state=_USED, counter=-1)
+    if not closed:
+        rec.record_connection_count(pool_name=name, connection_state=_IDLE, counter=1)
+
+
+def _nothing() -> bool:
+    return False
+
+
+class _Probe:
+    """Is there anything to read on this connection? Cheap when the answer is no.
+
+    Built once per socket of a connection (a reconnect makes a new socket, and
+    so a new probe). ``poller`` is None where the probe cannot tell (TLS, whose
+    decrypted bytes wait above the socket; no ``poll()``; a parser it does not
+    know): then redis-py's own ``can_read()`` decides every time.
+    """
+
+    __slots__ = ("has_data", "poller", "sock")
+
+    def __init__(self, conn: Any, sock: Any) -> None:
+        self.sock = sock  # held, so a new socket can never reuse its identity
+        self.poller: Any = None
+        self.has_data: Callable[[], Any] = _nothing
+        parser = getattr(conn, "_parser", None)
+        # Bytes the parser already read from the socket but nobody consumed:
+        # hiredis keeps them in its reader, redis-py's Python parsers in a buffer.
+        has_data = getattr(getattr(parser, "_reader", None), "has_data", None)
+        if has_data is None:
+            has_data = getattr(getattr(parser, "_buffer", None), "unread_bytes", None)
+        if has_data is None or sock is None or _poll is None or hasattr(sock, "pending"):
+            return
+        try:
+            fileno = sock.fileno()
+        except OSError:
+            return
+        poller = _poll()
+        # POLLHUP and POLLERR are reported whatever the mask: a socket the
+        # server closed reads as "something to read", as in redis-py.
+        poller.register(fileno, select.POLLIN)
+        self.poller = poller
+        self.has_data = has_data
+
+
+class _Waiter:
+    """One caller waiting for a connection; release() serves waiters in order."""
+
+    __slots__ = ("cond", "conn", "served")
+
+    def __init__(self, lock: Any) -> None:
+        self.cond = threading.Condition(lock)
+        #: The connection handed over, or None with ``served``: a slot to fill.
+        self.conn: Any = None
+        self.served = False
 
 
 def default_retry() -> Retry:
@@ -202,24 +322,62 @@ class SharedConnectionPool(redis.ConnectionPool):
 
     def reset(self) -> None:
         """(Re)create the pool's state; redis-py calls it from ``__init__``."""
-        # One lock guards the free list, the in-use set and every counter;
-        # waiters sleep on a Condition of it. Made here, at build time, so under
-        # gevent they are the patched (cooperative) primitives.
+        # One lock guards the free list, the in-use set, the line of waiters and
+        # every counter. Made here, at build time, so under gevent it is the
+        # patched (cooperative) primitive.
         self._lock = threading.RLock()
-        self._cond = threading.Condition(self._lock)
         self._available_connections: list[Any] = []
         self._in_use_connections: set[Any] = set()
+        # Callers waiting for a connection, in arrival order. A released
+        # connection (or a freed slot) goes straight to the first of them, so
+        # a thread that releases and checks out again at once cannot barge in
+        # front of a waiter: nobody starves, and a waiter wakes on a release.
+        self._waiters: collections.deque[_Waiter] = collections.deque()
         self._created_connections = 0
-        self._waiting = 0
         self._requests_num = 0
         self._wait_seconds = 0.0
+        # The wait of the last slow checkout, read by get_connection() under the lock.
+        self._last_wait = 0.0
         self._requests_errors = 0
         self._connections_num = 0
         self._connections_errors = 0
         self._connections_lost = 0
         self._closed = False
         self._grace_timer: threading.Timer | None = None
+        self._refresh_hooks()
         self.pid = os.getpid()
+
+    def _refresh_hooks(self) -> None:
+        # Decided once per pool (and again when redis-py changes the pool's
+        # maintenance notifications), not on every checkout: what the fast
+        # path may skip. See _ensure_connected() and release().
+        maint = self._maint_notifications()
+        #: Maintenance notifications may flag a connection for reconnection
+        #: (redis-py checks ``should_reconnect()`` on release).
+        self._maint = maint is not False and maint is not None
+        #: redis-py skips the unread-data check with client-side caching and
+        #: when maintenance notifications may arrive (unsolicited pushes).
+        self._check_unread = getattr(self, "cache", None) is None and not self._skip_unread(maint)
+        kwargs = getattr(self, "connection_kwargs", None) or {}
+        #: A streaming credential provider re-authenticates connections when
+        #: they are released (redis-py's AfterConnectionReleasedEvent); so may
+        #: listeners of a dispatcher the user passed in.
+        self._dispatch_release = (
+            _AFTER_RELEASED is not None and getattr(self, "_event_dispatcher", None) is not None
+        ) and (
+            "event_dispatcher" in kwargs
+            or (
+                _STREAMING is not None and isinstance(kwargs.get("credential_provider"), _STREAMING)
+            )
+        )
+
+    if hasattr(redis.ConnectionPool, "update_maint_notifications_config"):
+
+        def update_maint_notifications_config(self, *args: Any, **kwargs: Any) -> Any:
+            """redis-py's method; the pool then re-reads which checks it may skip."""
+            result = super().update_maint_notifications_config(*args, **kwargs)
+            self._refresh_hooks()
+            return result
 
     # -- checkout ------------------------------------------------------------
 
@@ -233,54 +391,33 @@ class SharedConnectionPool(redis.ConnectionPool):
         """
         if self.pid != os.getpid():
             self.forget_inherited()
-        if self._closed:
-            return self._redirect().get_connection()
-        conn: Any = None
-        started = waited = 0.0
+        observed = _observing()
+        started = time.monotonic() if observed else 0.0
+        created = False
+        waited = 0.0
         with self._lock:
-            while True:
-                if self._closed:
-                    break
-                if self._available_connections:
-                    conn = self._available_connections.pop()
-                    self._in_use_connections.add(conn)
-                    break
-                if self._created_connections < self.max_connections:
-                    self._created_connections += 1  # reserve the slot; make it below
-                    break
-                now = time.monotonic()
-                if not started:
-                    started = now
-                remaining = started + self.timeout - now
-                if remaining <= 0:
-                    self._wait_seconds += now - started
-                    self._requests_errors += 1
-                    if (observer := self.observer) is not None:
-                        observer(self, "exhausted", None, now - started)
-                    raise PoolExhaustedError(self.alias, self.max_connections, self.timeout)
-                self._waiting += 1
-                if (observer := self.observer) is not None:
-                    observer(self, "wait", None, None)
-                try:
-                    self._cond.wait(remaining)
-                finally:
-                    # Also on gevent.Timeout or KeyboardInterrupt mid-wait: no slot
-                    # was taken, so only the waiter count needs putting back.
-                    self._waiting -= 1
-            if started:
-                waited = time.monotonic() - started
-                self._wait_seconds += waited
             if self._closed:
-                conn = None
-            else:
+                conn: Any = _CLOSED
+            elif self._available_connections:
+                # The fast path: an idle connection and nobody waiting (a
+                # release hands its connection to a waiter, never to this list,
+                # while anyone waits).
+                conn = self._available_connections.pop()
+                self._in_use_connections.add(conn)
                 self._requests_num += 1
-                if conn is None:
+            else:
+                conn = self._checkout_slow()
+                waited = self._last_wait  # set by _checkout_slow under this lock
+                if conn is None:  # a slot was reserved for us: make the connection
                     conn = self._new_connection()
-        if conn is None:  # closed while we waited
+                    created = True
+        if conn is _CLOSED:  # closed before or while we waited
             if (observer := self.observer) is not None:
                 with self._lock:
                     observer(self, "redirect", None, None)
             return self._redirect().get_connection()
+        if observed:
+            _record_checkout(self, conn, started, created)
         try:
             self._ensure_connected(conn)
         except PoolClosedError:
@@ -295,6 +432,82 @@ class SharedConnectionPool(redis.ConnectionPool):
                 observer(self, "checkout", conn, waited)
         return conn
 
+    def _checkout_slow(self) -> Any:
+        # Caller holds the lock; no idle connection. Returns None when a slot
+        # was reserved for the caller (make the connection), a connection
+        # handed over by release(), or _CLOSED.
+        if self._created_connections < self.max_connections and not self._waiters:
+            self._created_connections += 1
+            self._requests_num += 1
+            self._last_wait = 0.0
+            return None
+        waiter = _Waiter(self._lock)
+        self._waiters.append(waiter)
+        if (observer := self.observer) is not None:
+            observer(self, "wait", None, None)
+        started = time.monotonic()
+        deadline = started + self.timeout
+        try:
+            while not waiter.served and not self._closed:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                waiter.cond.wait(remaining)
+        except BaseException:
+            # gevent.Timeout or KeyboardInterrupt mid-wait: whatever was handed
+            # to us goes to the next in line, so no slot is lost.
+            self._leave(waiter)
+            raise
+        finally:
+            self._last_wait = waited = time.monotonic() - started
+            self._wait_seconds += waited
+        if waiter.served:
+            self._requests_num += 1
+            return waiter.conn
+        self._forget_waiter(waiter)
+        if self._closed:
+            return _CLOSED
+        self._requests_errors += 1
+        if (observer := self.observer) is not None:
+            observer(self, "exhausted", None, waited)
+        raise PoolExhaustedError(self.alias, self.max_connections, self.timeout)
+
+    def _forget_waiter(self, waiter: _Waiter) -> None:
+        with contextlib.suppress(ValueError):  # close() already emptied the line
+            self._waiters.remove(waiter)
+
+    def _leave(self, waiter: _Waiter) -> None:
+        # Caller holds the lock; the waiter gives up (an exception mid-wait).
+        if not waiter.served:
+            self._forget_waiter(waiter)
+        elif waiter.conn is not None:
+            self._give_back(waiter.conn)
+        else:
+            self._created_connections -= 1
+            self._free_slot()
+
+    def _give_back(self, conn: Any) -> None:
+        # Caller holds the lock; ``conn`` is in use and nobody uses it any more.
+        if self._waiters:
+            # Straight to the first waiter: it stays "in use", now for them.
+            waiter = self._waiters.popleft()
+            waiter.conn = conn
+            waiter.served = True
+            waiter.cond.notify()
+            return
+        self._in_use_connections.remove(conn)
+        self._available_connections.append(conn)
+
+    def _free_slot(self) -> None:
+        # Caller holds the lock and just gave a slot back: the first waiter
+        # gets it (and makes its own connection) rather than a newcomer.
+        if self._waiters and not self._closed:
+            waiter = self._waiters.popleft()
+            self._created_connections += 1
+            waiter.conn = None
+            waiter.served = True
+            waiter.cond.notify()
+
     def _new_connection(self) -> Any:
         # Caller holds the lock and reserved the slot. Building a connection
         # object does no I/O; if it raises (a bad option), the slot goes back.
@@ -304,7 +517,7 @@ class SharedConnectionPool(redis.ConnectionPool):
             self._created_connections -= 1
             self._connections_errors += 1
             self._requests_num -= 1  # not served after all
-            self._cond.notify()
+            self._free_slot()
             raise
         self._in_use_connections.add(conn)
         return conn
@@ -317,18 +530,32 @@ class SharedConnectionPool(redis.ConnectionPool):
 
             conn = CacheProxyConnection(conn, self.cache, self._lock)  # type: ignore[abstract]
         setattr(conn, _OWNER, self)
+        if _observing():
+            _recorder.record_connection_count(
+                pool_name=_pool_name(self), connection_state=_IDLE, counter=1
+            )
         return conn
 
     def _ensure_connected(self, conn: Any) -> None:
         # Outside the lock: connecting is network I/O.
-        if not _is_connected(conn):
+        sock = getattr(conn, "_sock", None)
+        if sock is None and not _is_connected(conn):
             self._connect(conn)
             return
+        if not self._check_unread:
+            return
         # A connection with unread data or a socket the server closed is not
-        # ready for a command: reconnect it (what redis-py's pools do).
-        check = self.cache is None and not self._maint_notifications()
+        # ready for a command: reconnect it (what redis-py's pools do). The
+        # probe answers "nothing to read" with one poll() and no Python call;
+        # anything else goes to redis-py's own can_read().
+        probe = getattr(conn, _PROBE, None)
+        if probe is None or probe.sock is not sock:
+            probe = _Probe(conn, sock)
+            setattr(conn, _PROBE, probe)
+        if probe.poller is not None and not probe.poller.poll(0) and not probe.has_data():
+            return
         try:
-            broken = check and conn.can_read()
+            broken = conn.can_read()
         except (redis.ConnectionError, redis.TimeoutError, OSError):
             broken = True
         if broken:
@@ -349,15 +576,18 @@ class SharedConnectionPool(redis.ConnectionPool):
         with self._lock:
             self._connections_num += 1
 
-    def _maint_notifications(self) -> bool:
-        # redis-py 8 skips the unread-data check when maintenance notifications
-        # may arrive (they are unsolicited RESP3 pushes). Its "auto" default is
-        # truthy even on RESP2, where none can arrive: only RESP3 counts here.
+    def _maint_notifications(self) -> Any:
         enabled = getattr(self, "maint_notifications_enabled", None)
         if enabled is None:  # redis-py before 7
             return False
-        state = enabled()
-        return state is True or (bool(state) and self.client_key[0] == 3)
+        return enabled()
+
+    def _skip_unread(self, state: Any) -> bool:
+        # redis-py 8 skips the unread-data check when maintenance notifications
+        # may arrive (they are unsolicited RESP3 pushes). Its "auto" default is
+        # truthy even on RESP2, where none can arrive: only RESP3 counts here.
+        protocol = self.connection_kwargs.get("protocol") or 2
+        return state is True or (bool(state) and int(protocol) == 3)
 
     def _discard(self, conn: Any, *, failed: bool) -> None:
         # A connection that could not be connected gives its slot back at once,
@@ -368,7 +598,7 @@ class SharedConnectionPool(redis.ConnectionPool):
                 self._created_connections -= 1
                 if failed:
                     self._requests_num -= 1  # not served after all
-                self._cond.notify()
+                self._free_slot()
                 if (observer := self.observer) is not None:
                     observer(self, "discard", conn, None)
         conn.disconnect()
@@ -387,22 +617,33 @@ class SharedConnectionPool(redis.ConnectionPool):
         with self._lock:
             if connection not in self._in_use_connections:
                 return  # a double release, or a connection of a parent process
-            self._in_use_connections.remove(connection)
-            if not _is_connected(connection):
+            if self._maint and connection.should_reconnect():
+                # A maintenance notification moved the endpoint (redis-py does
+                # the same, under its lock): the next user reconnects.
+                connection.disconnect()
+            elif not _is_connected(connection):
                 # redis-py disconnects a connection a command failed on (and
                 # PubSub.reset() disconnects deliberately): all the pool sees.
                 self._connections_lost += 1
             if not self._closed:
-                self._available_connections.append(connection)
-                self._cond.notify()
+                self._give_back(connection)
+                closed = False
                 if (observer := self.observer) is not None:
                     observer(self, "release", connection, None)
-                return
-            self._created_connections -= 1
-            if (observer := self.observer) is not None:
-                observer(self, "release", connection, None)
-        # Closed: the command on it has finished, so disconnecting is safe now.
-        connection.disconnect()
+            else:
+                self._in_use_connections.remove(connection)
+                self._created_connections -= 1
+                closed = True
+                if (observer := self.observer) is not None:
+                    observer(self, "release", connection, None)
+        if closed:
+            # The command on it has finished, so disconnecting is safe now.
+            connection.disconnect()
+        elif self._dispatch_release:
+            dispatcher: Any = self._event_dispatcher
+            dispatcher.dispatch(_AFTER_RELEASED(connection))
+        if _observing():
+            _record_release(self, closed)
 
     # -- close ---------------------------------------------------------------
 
@@ -419,7 +660,10 @@ class SharedConnectionPool(redis.ConnectionPool):
             idle, self._available_connections = self._available_connections, []
             self._created_connections -= len(idle)
             in_use = list(self._in_use_connections)
-            self._cond.notify_all()  # waiters move to the successor
+            # Waiters move to the successor: wake every one (each sees _closed).
+            waiters, self._waiters = list(self._waiters), collections.deque()
+            for waiter in waiters:
+                waiter.cond.notify()
             if (observer := self.observer) is not None:
                 observer(self, "close", None, None)
         for conn in in_use:
@@ -518,7 +762,7 @@ class SharedConnectionPool(redis.ConnectionPool):
                 created=self._created_connections,
                 in_use=len(self._in_use_connections),
                 idle=idle,
-                waiting=self._waiting,
+                waiting=len(self._waiters),
                 requests_num=self._requests_num,
                 requests_wait_ms=round(self._wait_seconds * 1000),
                 requests_errors=self._requests_errors,

@@ -15,15 +15,18 @@ alias's ``MAX_CONNECTIONS`` in each process.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping
 from typing import Any
 
 import redis
-from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.cache.backends.base import MEMCACHE_MAX_KEY_LENGTH, BaseCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import cached_property
 
 from ..constants import DEFAULT_ALIAS
+from ..registry import default_registry
 from . import conf
 from .async_cache import AsyncCacheClientMixin, AsyncCacheMixin
 
@@ -109,6 +112,25 @@ def option_problem(key: Any, alias: str) -> str | None:
     )
 
 
+# Every pickle of protocol 2 and above starts with the PROTO opcode; int() can
+# never parse that byte, so Django's loads() would reach pickle.loads() anyway.
+_PICKLE_PROTO = 0x80
+
+
+class _RedisSerializer(RedisSerializer):
+    """Django's serializer, reading pickles without first failing to parse an int.
+
+    Django's ``loads()`` tries ``int(data)`` and catches the ``ValueError`` on
+    every pickled value: an exception per cache hit. The bytes written and the
+    values read are Django's, so both backends share keys and values.
+    """
+
+    def loads(self, data: Any) -> Any:
+        if data[:1] and data[0] == _PICKLE_PROTO:
+            return pickle.loads(data)
+        return super().loads(data)
+
+
 class RedisPoolCacheClient(AsyncCacheClientMixin, RedisCacheClient):
     """Django's cache client with its connections taken from the shared pool of an alias."""
 
@@ -117,6 +139,15 @@ class RedisPoolCacheClient(AsyncCacheClientMixin, RedisCacheClient):
         # only path to the server and it goes through the registry.
         super().__init__(servers, serializer=serializer)
         self.alias = servers[0]
+        current: Any = self._serializer
+        protocol = getattr(current, "protocol", None)  # not in django-stubs
+        if type(current) is RedisSerializer:  # Django's default: same bytes, faster
+            self._serializer: Any = _RedisSerializer(protocol=protocol)
+
+    def get(self, key: Any, default: Any) -> Any:
+        """Django's ``get`` with one call less (the hot path of every cache hit)."""
+        value = self.get_client(key).get(key)
+        return default if value is None else self._serializer.loads(value)
 
     def get_client(self, key: Any = None, *, write: bool = False) -> redis.Redis:
         """The shared client of the alias, looked up on every call.
@@ -125,7 +156,7 @@ class RedisPoolCacheClient(AsyncCacheClientMixin, RedisCacheClient):
         and a reconfiguration (``override_settings``) instead of holding on to
         a client whose pool was closed.
         """
-        return conf.get_redis(self.alias)
+        return default_registry.get_redis(self.alias)
 
 
 class RedisPoolCache(AsyncCacheMixin, RedisCache):
@@ -150,6 +181,8 @@ class RedisPoolCache(AsyncCacheMixin, RedisCache):
         super().__init__("", {**params, "OPTIONS": {}})
         self._location: Any = server
         self._servers = [server if isinstance(server, str) and server else DEFAULT_ALIAS]
+        # A subclass with a validate_key() of its own gets it called for every key.
+        self._builtin_validation = type(self).validate_key is BaseCache.validate_key
 
     @cached_property
     def _cache(self) -> RedisCacheClient:
@@ -171,6 +204,26 @@ class RedisPoolCache(AsyncCacheMixin, RedisCache):
         if problem is not None:
             raise ImproperlyConfigured(f"RedisPoolCache (LOCATION {self._location!r}): {problem}")
         return RedisPoolCacheClient(self._servers, **self._cache_options)
+
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        """Django's ``get``, with its key checks skipped only where they cannot warn.
+
+        ``make_and_validate_key()`` walks the key character by character for
+        memcached-unsafe keys (``CacheKeyWarning``); a printable key without
+        spaces of at most 250 characters never warns, so only other keys take
+        Django's check. Keys are Django's (``KEY_PREFIX``, ``VERSION``,
+        ``KEY_FUNCTION``).
+        """
+        key = self.make_key(key, version=version)
+        if not (
+            self._builtin_validation
+            and type(key) is str
+            and len(key) <= MEMCACHE_MAX_KEY_LENGTH
+            and key.isprintable()
+            and " " not in key
+        ):
+            self.validate_key(key)
+        return self._cache.get(key, default)
 
     @property
     def alias(self) -> str:
