@@ -383,6 +383,9 @@ POOL_OPTIONS = frozenset(
     | {"max_connections", "timeout", "queue_class"}
 )
 
+#: Pool options that only some supported redis-py versions take (7.x and later).
+_NEWER_POOL_OPTIONS = frozenset({"maint_notifications_config"})
+
 
 @functools.cache
 def accepted_options(scheme: str) -> frozenset[str]:
@@ -398,7 +401,9 @@ def accepted_options(scheme: str) -> frozenset[str]:
         classes.append(redis.connection.Connection)
         if scheme == "rediss":
             classes.append(redis.connection.SSLConnection)
-    names: set[str] = set(POOL_OPTIONS)
+    # Pool options newer than redis-py 6.0 count only where the pool takes them.
+    pool_params = set(inspect.signature(redis.ConnectionPool.__init__).parameters)
+    names: set[str] = {n for n in POOL_OPTIONS if n not in _NEWER_POOL_OPTIONS or n in pool_params}
     for cls in classes:
         for param in inspect.signature(cls.__init__).parameters.values():
             if param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
