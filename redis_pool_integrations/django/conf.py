@@ -12,6 +12,7 @@ say) and the accessors here return the same client.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -75,8 +76,15 @@ def install() -> None:
     registry.configure_lazily(_read, upper=True, setting=SETTING)
 
 
-#: The name earlier versions used; tests that delete the setting (no signal) call it.
-load = install
+def load() -> None:
+    """Deprecated: call :func:`install` (the name earlier versions used)."""
+    warnings.warn(
+        "redis_pool_integrations.django.conf.load() is deprecated and will be removed; "
+        "call install() instead.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    install()
 
 
 def require_app() -> None:

@@ -88,7 +88,7 @@ def test_invalid_settings_raise_on_use_not_at_ready(settings: SettingsWrapper) -
 
 def test_missing_setting_means_no_alias(settings: SettingsWrapper) -> None:
     del settings.REDIS_POOLS
-    conf.load()  # deleting a setting sends no setting_changed
+    conf.install()  # deleting a setting sends no setting_changed
     with pytest.raises(PoolNotFoundError, match="no pools are configured"):
         get_redis()
 
@@ -101,4 +101,12 @@ def test_invalid_settings_close_the_old_pools(
     settings.REDIS_POOLS = {"default": {}}
     redis_server.wait_for_clients(0)
     with pytest.raises(PoolConfigError, match="URL is missing"):
+        get_redis()
+
+
+def test_load_is_a_deprecated_alias_of_install(settings: SettingsWrapper) -> None:
+    del settings.REDIS_POOLS
+    with pytest.warns(DeprecationWarning, match=r"call install\(\) instead"):
+        conf.load()
+    with pytest.raises(PoolNotFoundError, match="no pools are configured"):
         get_redis()
