@@ -47,8 +47,8 @@ from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 
 from .config import PoolSettings
 from .constants import DEFAULT_ALIAS
-from .errors import PoolClosedError, PoolExhaustedError, PoolNotFoundError, RedisPoolError
-from .pool import CLOSE_GRACE, INCOMPATIBLE, PoolCounters, client_key
+from .errors import PoolClosedError, PoolExhaustedError, RedisPoolError
+from .pool import CLOSE_GRACE, PoolCounters, client_key, successor_of
 
 if TYPE_CHECKING:
     from .registry import PoolRegistry
@@ -507,17 +507,7 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
             _drop_socket(conn)
 
     def _redirect(self) -> AsyncSharedPool:
-        if self._successor is None:
-            raise PoolClosedError(self.alias, "it has no successor; the command was not sent")
-        try:
-            pool = self._successor()
-        except PoolNotFoundError:
-            raise PoolClosedError(
-                self.alias, "the alias is no longer configured; the command was not sent"
-            ) from None
-        if pool is self or pool.client_key != self.client_key:
-            raise PoolClosedError(self.alias, INCOMPATIBLE)
-        return pool
+        return successor_of(self)
 
     # -- numbers -------------------------------------------------------------
 

@@ -27,7 +27,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import redis
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
@@ -101,6 +101,34 @@ _AFTER_RELEASED: Any = getattr(
     importlib.import_module("redis.event"), "AfterConnectionReleasedEvent", None
 )
 _STREAMING: Any = getattr(redis.credentials, "StreamingCredentialProvider", None)
+
+
+_Closable = TypeVar("_Closable", bound="_HasSuccessor")
+
+
+class _HasSuccessor(Protocol):
+    alias: str
+    client_key: tuple[Any, ...]
+    _successor: Callable[[], Any] | None
+
+
+def successor_of(pool: _Closable) -> _Closable:
+    """The pool a closed ``pool`` hands its callers to (sync and async pools alike).
+
+    Raises PoolClosedError, and nothing is sent, when the alias is gone or its
+    current pool parses replies differently (``client_key`` differs).
+    """
+    if pool._successor is None:
+        raise PoolClosedError(pool.alias, "it has no successor; the command was not sent")
+    try:
+        current = pool._successor()
+    except PoolNotFoundError:
+        raise PoolClosedError(
+            pool.alias, "the alias is no longer configured; the command was not sent"
+        ) from None
+    if current is pool or current.client_key != pool.client_key:
+        raise PoolClosedError(pool.alias, INCOMPATIBLE)
+    return current  # type: ignore[no-any-return]  # the same kind of pool, by construction
 
 
 def _observing() -> bool:
@@ -699,17 +727,7 @@ class SharedConnectionPool(redis.ConnectionPool):
         return self._closed
 
     def _redirect(self) -> SharedConnectionPool:
-        if self._successor is None:
-            raise PoolClosedError(self.alias, "it has no successor; the command was not sent")
-        try:
-            pool = self._successor()
-        except PoolNotFoundError:
-            raise PoolClosedError(
-                self.alias, "the alias is no longer configured; the command was not sent"
-            ) from None
-        if pool is self or pool.client_key != self.client_key:
-            raise PoolClosedError(self.alias, INCOMPATIBLE)
-        return pool
+        return successor_of(self)
 
     def disconnect(self, inuse_connections: bool = True) -> None:
         """redis-py's disconnect: idle connections, and in-use ones by default.
