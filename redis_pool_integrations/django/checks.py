@@ -19,10 +19,18 @@ from django.core import checks
 
 from ..config import CODES, PoolSettings, Problem, parse
 from ..constants import DEFAULT_ALIAS, PING_TIMEOUT
+from ..settings import timeout_warnings
 from . import conf
 from .cache import decode_problem, location_problem, option_problem
 
-__all__ = ["CHECK_IDS", "check_caches", "check_reachable", "check_settings", "register"]
+__all__ = [
+    "CHECK_IDS",
+    "check_caches",
+    "check_reachable",
+    "check_settings",
+    "check_timeouts",
+    "register",
+]
 
 PREFIX = "redis_pool_integrations"
 TAG = "redis_pool_integrations"
@@ -219,8 +227,20 @@ def check_reachable(
     return errors
 
 
+def check_timeouts(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """``check --deploy`` only: W300 for each alias without ``socket_timeout``."""
+    raw = conf.raw_setting()
+    if raw is conf.MISSING or not isinstance(raw, Mapping):
+        return []
+    parsed = parse(raw, upper=True, setting=conf.SETTING)
+    return [_message(p) for p in timeout_warnings(parsed.settings, upper=True)]
+
+
 def register() -> None:
     """Register the checks; called from ``AppConfig.ready()``."""
     checks.register(check_settings, TAG)
     checks.register(check_caches, TAG, checks.Tags.caches)
     checks.register(check_reachable, TAG, deploy=True)
+    checks.register(check_timeouts, TAG, deploy=True)
