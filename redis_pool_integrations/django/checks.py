@@ -21,7 +21,7 @@ from ..config import CODES, PoolSettings, Problem, parse
 from ..constants import DEFAULT_ALIAS, PING_TIMEOUT
 from ..settings import timeout_warnings
 from . import conf
-from .cache import decode_problem, location_problem, option_problem
+from .cache import decode_problem, ignore_exceptions_problem, location_problem, option_problem
 
 __all__ = [
     "CHECK_IDS",
@@ -43,8 +43,9 @@ CHECK_IDS: dict[str, str] = {
     f"{PREFIX}.E020": "REDIS_POOLS is not set while the app is installed",
     f"{PREFIX}.E021": "check --deploy: an alias does not answer PING",
     f"{PREFIX}.E022": "a RedisPoolCache LOCATION is not an alias of REDIS_POOLS",
-    f"{PREFIX}.E023": "a RedisPoolCache OPTIONS key other than serializer",
+    f"{PREFIX}.E023": "a RedisPoolCache OPTIONS key other than serializer and IGNORE_EXCEPTIONS",
     f"{PREFIX}.E024": "a RedisPoolCache on an alias with decode_responses",
+    f"{PREFIX}.E025": "a RedisPoolCache OPTIONS['IGNORE_EXCEPTIONS'] that is not True or False",
     f"{PREFIX}.W020": "REDIS_POOLS is empty",
     f"{PREFIX}.W024": "a RedisPoolCache shares its database (cache.clear() would wipe other data)",
 }
@@ -149,10 +150,20 @@ def check_caches(
                     checks.Error(
                         f"CACHES[{name!r}]: {problem}",
                         hint=f"Pool and connection options go in REDIS_POOLS[{alias!r}]"
-                        "['OPTIONS']; RedisPoolCache only takes OPTIONS['serializer'].",
+                        "['OPTIONS']; RedisPoolCache only takes OPTIONS['serializer'] and "
+                        "OPTIONS['IGNORE_EXCEPTIONS'].",
                         id=_id("E023"),
                     )
                 )
+        problem = ignore_exceptions_problem(options or {})
+        if problem is not None:
+            errors.append(
+                checks.Error(
+                    f"CACHES[{name!r}]: {problem}",
+                    hint="Write True or False (a bool, not a string).",
+                    id=_id("E025"),
+                )
+            )
         pool = pools.get(location) if isinstance(location, str) else None
         if pool is None:
             continue  # not a valid alias: reported above or by check_settings

@@ -71,6 +71,16 @@ CASES: dict[str, tuple[Any, Any]] = {
         {"default": {"BACKEND": POOL_CACHE, "LOCATION": "cache"}},
     ),
     "E156": ({"default": {"URL": "localhost:6379"}}, None),
+    "E025": (
+        {"cache": {"URL": URL}},
+        {
+            "default": {
+                "BACKEND": POOL_CACHE,
+                "LOCATION": "cache",
+                "OPTIONS": {"IGNORE_EXCEPTIONS": "yes"},
+            }
+        },
+    ),
     "E300": ({"default": {"URL": URL, "BREAKER": "on"}}, None),
     "E301": ({"default": {"URL": URL, "BREAKER": {"COLDOWN": 1}}}, None),
     "E302": ({"default": {"URL": URL, "BREAKER": {"FAILURES": 1.5}}}, None),
