@@ -14,7 +14,9 @@ alias's pool asks its :class:`Breaker` before every checkout:
   probe's success closes the breaker, its failure opens it for another
   cool-down. A probe that reports nothing (its connection stays checked out,
   or is handed back closed on purpose) is replaced by another after
-  ``COOLDOWN`` seconds, so the breaker never stays half-open for ever.
+  ``probe_timeout`` seconds (the pool passes twice its connect + socket
+  timeouts, at least ``COOLDOWN``), so the breaker never stays half-open for
+  ever and a probe stuck on a stalled server is not joined by others.
 
 What the pool reports (see ``SharedConnectionPool``), the same on redis-py
 6.0 .. 8.1, for every user path (commands, pipelines, pub/sub, LazyRedis,
@@ -107,9 +109,12 @@ class Breaker:
         alias: str,
         settings: BreakerSettings,
         clock: Callable[[], float] = time.monotonic,
+        probe_timeout: float = 0.0,
     ) -> None:
         self.alias = alias
         self.settings = settings
+        #: Seconds after which a probe that reported nothing is replaced.
+        self.probe_timeout = max(settings.cooldown, probe_timeout)
         self._clock = clock
         # Guards every field below; never held across I/O or a log call.
         self._lock = threading.Lock()
@@ -139,11 +144,14 @@ class Breaker:
                     return  # this caller is the probe
             elif self.state == HALF_OPEN:
                 # A probe that never reports (its connection stays checked out)
-                # is replaced after a cool-down.
-                retry_after = self._probe_at + cooldown - now
+                # is replaced after probe_timeout.
+                retry_after = self._probe_at + self.probe_timeout - now
                 if retry_after <= 0:
                     self._probe_at = now
                     return
+                # The probe is under way: its answer (or a new cool-down) comes
+                # sooner than its replacement, so callers are told the cool-down.
+                retry_after = min(retry_after, cooldown)
             else:
                 return
             self.rejected += 1
@@ -191,8 +199,11 @@ class Breaker:
         with self._lock:
             if self.state == CLOSED:
                 return None
-            since = self._opened_at if self.state == OPEN else self._probe_at
-            return max(0.0, since + self.settings.cooldown - self._clock())
+            now = self._clock()
+            if self.state == OPEN:
+                return max(0.0, self._opened_at + self.settings.cooldown - now)
+            left = self._probe_at + self.probe_timeout - now
+            return max(0.0, min(left, self.settings.cooldown))
 
     def snapshot(self) -> dict[str, Any]:
         """State and counts, consistent with each other."""

@@ -374,7 +374,13 @@ class SharedConnectionPool(redis.ConnectionPool):
 
             pool.observer = LeakObserver(settings.leak_warning_seconds)
         if settings.breaker is not None:
-            pool.breaker = Breaker(settings.alias, settings.breaker)
+            # A probe on a stalled server takes up to its connect and socket
+            # timeouts (and a retry): only then may another replace it.
+            kwargs = pool.connection_kwargs
+            waits = (kwargs.get("socket_connect_timeout") or 0) + (
+                kwargs.get("socket_timeout") or 0
+            )
+            pool.breaker = Breaker(settings.alias, settings.breaker, probe_timeout=2 * waits)
         return pool
 
     def reset(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -157,3 +158,77 @@ def test_a_bad_ignore_exceptions_value_is_a_clear_error(
 
     with pytest.raises(ImproperlyConfigured, match=r"IGNORE_EXCEPTIONS'\] must be True or False"):
         caches["default"].get("k")
+
+
+# -- the health view and the 503 middleware ---------------------------------------
+
+MIDDLEWARE_503 = "redis_pool_integrations.django.middleware.RedisUnavailableMiddleware"
+
+
+def test_health_view_reports_chosen_aliases_redacted_with_breaker_state(
+    settings: SettingsWrapper, server_factory: Any, rf: Any
+) -> None:
+    from redis_pool_integrations.django.health import health, health_view
+
+    up, down = server_factory("--requirepass", "pw-h1"), server_factory("--requirepass", "pw-h1")
+    settings.REDIS_POOLS = {
+        "up": {"URL": f"redis://:pw-h1@127.0.0.1:{up.port}/0", "OPTIONS": ST},
+        "down": {
+            "URL": f"redis://:pw-h1@127.0.0.1:{down.port}/0",
+            "OPTIONS": ST,
+            "BREAKER": {"FAILURES": 1, "COOLDOWN": 60},
+        },
+    }
+    down.stop()
+    response = health(rf.get("/health"))
+    assert response.status_code == 503
+    assert response["Cache-Control"].startswith("max-age=0")
+    body = json.loads(response.content)
+    assert body["ok"] is False
+    assert list(body["failed"]) == ["down"]
+    assert body["pools"]["up"] == {"ok": True, "error": None, "breaker": "off"}
+    assert body["pools"]["down"]["breaker"] == "open"  # the failed PING opened it
+    assert "ConnectionError" in body["pools"]["down"]["error"]
+    assert "pw-h1" not in response.content.decode()
+    # Again: the open breaker answers at once, without trying the server.
+    again = json.loads(health(rf.get("/health")).content)
+    assert "PoolUnavailableError" in again["pools"]["down"]["error"]
+
+    only_up = health_view(aliases=["up"], timeout=1)(rf.get("/healthz"))
+    assert only_up.status_code == 200
+    assert list(json.loads(only_up.content)["pools"]) == ["up"]
+
+
+def test_middleware_answers_503_with_retry_after_while_the_breaker_is_open(
+    settings: SettingsWrapper, redis_server: RedisServer, client: Any
+) -> None:
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE_503]
+    settings.REDIS_POOLS = {
+        "default": {
+            "URL": redis_server.url,
+            "OPTIONS": ST,
+            "BREAKER": {"FAILURES": 1, "COOLDOWN": 30},
+        }
+    }
+    assert client.get("/hits").status_code == 200
+    redis_server.stop()
+    first = client.get("/hits")  # the failure that opens the breaker: no Retry-After
+    assert first.status_code == 503
+    assert first.json() == {"ok": False, "error": "ConnectionError"}
+    assert not first.has_header("Retry-After")
+    response = client.get("/hits")
+    assert response.status_code == 503
+    assert response.json() == {"ok": False, "error": "PoolUnavailableError", "alias": "default"}
+    assert 1 <= int(response["Retry-After"]) <= 30
+    assert client.get("/no-redis").status_code == 200
+
+
+def test_middleware_leaves_other_exceptions_to_django(rf: Any) -> None:
+    from redis_pool_integrations.django.middleware import RedisUnavailableMiddleware
+
+    middleware = RedisUnavailableMiddleware(lambda request: None)  # type: ignore[arg-type,return-value]
+    request = rf.get("/")
+    assert middleware.process_exception(request, ValueError("x")) is None
+    answer = middleware.process_exception(request, redis.TimeoutError("slow"))
+    assert answer is not None
+    assert answer.status_code == 503
