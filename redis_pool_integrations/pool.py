@@ -41,6 +41,7 @@ from .errors import (
     PoolNotFoundError,
     PoolUnavailableError,
 )
+from .options import REDIS_DEFAULT_SOCKET_TIMEOUT
 
 __all__ = [
     "CLOSE_GRACE",
@@ -52,10 +53,11 @@ __all__ = [
 ]
 
 #: The ``socket_connect_timeout`` every pool gets unless OPTIONS or the URL set
-#: one: redis-py has none, and a connect to an address that drops packets
-#: (a firewall, a host that is gone) then waits for the kernel's SYN retries,
-#: about two minutes on Linux. A connect on a LAN takes well under a
-#: millisecond; two seconds allows one lost SYN to be sent again.
+#: one: redis-py before 8 has none, and a connect to an address that drops
+#: packets (a firewall, a host that is gone) then waits for the kernel's SYN
+#: retries, about two minutes on Linux (redis-py 8 waits 5 s). A connect on a
+#: LAN takes well under a millisecond; two seconds allows one lost SYN to be
+#: sent again.
 DEFAULT_SOCKET_CONNECT_TIMEOUT = 2.0
 
 #: Seconds a closed pool lets a connection that is still checked out finish
@@ -377,9 +379,8 @@ class SharedConnectionPool(redis.ConnectionPool):
             # A probe on a stalled server takes up to its connect and socket
             # timeouts (and a retry): only then may another replace it.
             kwargs = pool.connection_kwargs
-            waits = (kwargs.get("socket_connect_timeout") or 0) + (
-                kwargs.get("socket_timeout") or 0
-            )
+            read = kwargs.get("socket_timeout", REDIS_DEFAULT_SOCKET_TIMEOUT)
+            waits = (kwargs.get("socket_connect_timeout") or 0) + (read or 0)
             pool.breaker = Breaker(settings.alias, settings.breaker, probe_timeout=2 * waits)
         return pool
 

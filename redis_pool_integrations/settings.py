@@ -42,6 +42,7 @@ from .options import (
     DEPRECATED_OPTIONS,
     OPTION_RULES,
     POOL_OPTIONS,
+    REDIS_DEFAULT_SOCKET_TIMEOUT,
     SCHEME_CLASSES,
     SCHEMES,
     TIMEOUT_MAX,
@@ -584,14 +585,20 @@ def _socket_timeout_fix(options_label: str) -> str:
     )
 
 
+def _socket_timeout(options: Mapping[str, Any], url_options: Mapping[str, Any]) -> Any:
+    """The socket_timeout connections will get: OPTIONS, else the URL, else redis-py's default."""
+    if "socket_timeout" in options:
+        return options["socket_timeout"]
+    return url_options.get("socket_timeout", REDIS_DEFAULT_SOCKET_TIMEOUT)
+
+
 def _check_breaker_timeout(a: _Alias, values: dict[str, Any]) -> None:
     # A stalled server (SIGSTOP, a hung VM, a full network path) accepts
     # connections and never answers: only socket_timeout ends the wait, so a
     # breaker without one would never see the failure it exists for.
     if values.get("breaker") is None:
         return
-    options: dict[str, Any] = values["options"]
-    if options.get("socket_timeout", a.url_options.get("socket_timeout")) is not None:
+    if _socket_timeout(values["options"], a.url_options) is not None:
         return
     label = a.label("options")
     a.add(
@@ -614,13 +621,13 @@ def timeout_warnings(
     Not part of :func:`parse`: the library sets no default ``socket_timeout``
     (pub/sub ``listen()`` and ``BLPOP key 0`` read with it), so this is advice
     for production, shown by ``manage.py check --deploy`` and logged by Flask's
-    ``init_app``. ``upper``/``key_label`` spell the key as :func:`parse` does.
+    ``init_app``. An alias that sets none gets redis-py's default, which is 5 s
+    from redis-py 8 on (no warning there) and none before (a warning).
+    ``upper``/``key_label`` spell the key as :func:`parse` does.
     """
     problems = []
     for alias, pool in settings.items():
-        if pool.options.get("socket_timeout") is not None:
-            continue
-        if _parse_url(pool.url).get("socket_timeout") is not None:
+        if _socket_timeout(pool.options, _parse_url(pool.url)) is not None:
             continue
         label = key_label(alias, "options") if key_label else ("OPTIONS" if upper else "options")
         problems.append(

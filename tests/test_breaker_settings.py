@@ -12,12 +12,16 @@ from flask import Flask
 from redis_pool_integrations import PoolRegistry, parse_config, validate
 from redis_pool_integrations.breaker import BreakerSettings
 from redis_pool_integrations.flask import RedisPools
+from redis_pool_integrations.options import REDIS_DEFAULT_SOCKET_TIMEOUT
 from redis_pool_integrations.pool import DEFAULT_SOCKET_CONNECT_TIMEOUT
 from redis_pool_integrations.settings import parse, timeout_warnings
 
 URL = "redis://127.0.0.1:6379/0"
 SECRET = "breaker-pw-31"
 ST = {"socket_timeout": 2}
+#: socket_timeout None, written out: "wait for ever" on every redis-py (unset means
+#: redis-py's own default, which is 5 s from redis-py 8 on).
+FOREVER = {"socket_timeout": None}
 
 
 def test_core_keys_with_defaults_and_numbers_written_as_strings() -> None:
@@ -84,10 +88,12 @@ def test_settings_with_a_breaker_compare_hash_and_pickle_by_value() -> None:
 def test_breaker_problems_never_show_the_password() -> None:
     url = f"redis://:{SECRET}@127.0.0.1:6379/0"
     problems = validate({"default": {"url": url, "breaker": {"failures": SECRET}}})
-    problems += validate({"default": {"url": url, "breaker": {}}})
+    problems += validate({"default": {"url": url, "options": FOREVER, "breaker": {}}})
     assert [p.code for p in problems] == ["E302", "E304"]
     assert all(SECRET not in str(p) for p in problems)
-    assert all(SECRET not in str(p) for p in timeout_warnings(parse_config({"d": {"url": url}})))
+    warned = timeout_warnings(parse_config({"d": {"url": url, "options": FOREVER}}))
+    assert [p.code for p in warned] == ["W300"]
+    assert all(SECRET not in str(p) for p in warned)
 
 
 # -- W300: advice shown where production settings are checked -------------------
@@ -96,21 +102,32 @@ def test_breaker_problems_never_show_the_password() -> None:
 def test_timeout_warnings_name_each_alias_without_socket_timeout() -> None:
     settings = parse_config(
         {
-            "bare": {"url": URL},
+            "forever": {"url": URL, "options": FOREVER},
             "options": {"url": URL, "options": ST},
             "in_url": {"url": f"{URL}?socket_timeout=3"},
         }
     )
     problems = timeout_warnings(settings)
-    assert [(p.code, p.alias, p.level) for p in problems] == [("W300", "bare", "warning")]
+    assert [(p.code, p.alias, p.level) for p in problems] == [("W300", "forever", "warning")]
     assert "Add 'socket_timeout'" in problems[0].hint
     assert "BLPOP" in problems[0].hint
+
+
+def test_unset_socket_timeout_follows_the_installed_redis_py_default() -> None:
+    bare = parse_config({"bare": {"url": URL}})
+    with_breaker = {"default": {"url": URL, "breaker": {}}}
+    if REDIS_DEFAULT_SOCKET_TIMEOUT is None:  # redis-py < 8: waits for ever
+        assert [p.code for p in timeout_warnings(bare)] == ["W300"]
+        assert [p.code for p in validate(with_breaker)] == ["E304"]
+    else:  # redis-py 8: 5 s by default
+        assert timeout_warnings(bare) == []
+        assert validate(with_breaker) == []
 
 
 def test_flask_logs_w300_outside_debug_and_testing(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, "redis_pool_integrations.flask")
     app = Flask("prod")
-    app.config.update(REDIS_URL=URL)
+    app.config.update(REDIS_URL=URL, REDIS_OPTIONS=FOREVER)
     RedisPools(app)
     assert [r.getMessage() for r in caplog.records] == [
         "pool 'default': REDIS_OPTIONS has no 'socket_timeout': a stalled Redis server blocks "
@@ -121,7 +138,7 @@ def test_flask_logs_w300_outside_debug_and_testing(caplog: pytest.LogCaptureFixt
     caplog.clear()
     testing = Flask("tests")
     testing.testing = True
-    testing.config.update(REDIS_URL=URL)
+    testing.config.update(REDIS_URL=URL, REDIS_OPTIONS=FOREVER)
     RedisPools(testing)
     configured = Flask("configured")
     configured.config.update(REDIS_URL=URL, REDIS_OPTIONS=ST)

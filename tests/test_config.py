@@ -136,7 +136,7 @@ CASES: list[Any] = [
     ("E303", {"default": {**OK, "breaker": {"cooldown": 0}}}, ["seconds > 0"]),
     (
         "E304",
-        {"default": {"url": "redis://h/0", "breaker": {}}},
+        {"default": {"url": "redis://h/0", "options": {"socket_timeout": None}, "breaker": {}}},
         ["no 'socket_timeout'", "Add 'socket_timeout'"],
     ),
     # The alias level forgotten: one problem saying so, not one per key.

@@ -85,7 +85,10 @@ CASES: dict[str, tuple[Any, Any]] = {
     "E301": ({"default": {"URL": URL, "BREAKER": {"COLDOWN": 1}}}, None),
     "E302": ({"default": {"URL": URL, "BREAKER": {"FAILURES": 1.5}}}, None),
     "E303": ({"default": {"URL": URL, "BREAKER": {"COOLDOWN": -1}}}, None),
-    "E304": ({"default": {"URL": URL, "BREAKER": {"FAILURES": 3}}}, None),
+    "E304": (
+        {"default": {"URL": URL, "OPTIONS": {"socket_timeout": None}, "BREAKER": {"FAILURES": 3}}},
+        None,
+    ),
     "W020": ({}, None),
     "W024": (
         {"default": {"URL": URL}},

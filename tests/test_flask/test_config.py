@@ -151,7 +151,7 @@ ERRORS: list[tuple[dict[str, Any], str, str]] = [
     ({"REDIS_URL": URL, "REDIS_BREAKER": {"FAILURES": 0}}, "E302", "REDIS_BREAKER['FAILURES']"),
     ({"REDIS_URL": URL, "REDIS_BREAKER": {"COOLDOWN": "x"}}, "E303", "REDIS_BREAKER['COOLDOWN']"),
     (
-        {"REDIS_URL": URL, "REDIS_BREAKER": {"FAILURES": 2}},
+        {"REDIS_URL": URL, "REDIS_OPTIONS": {"socket_timeout": None}, "REDIS_BREAKER": {}},
         "E304",
         "REDIS_BREAKER is set but REDIS_OPTIONS has no 'socket_timeout'",
     ),
