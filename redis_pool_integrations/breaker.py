@@ -36,8 +36,9 @@ them back:
   of this library (``PoolExhaustedError`` is about this process, not the
   server).
 
-State is per pool object: a fork or a reconfiguration starts a closed
-breaker. Nothing here does I/O.
+One breaker per alias and process, kept by the registry and shared by the
+alias's sync pool and its async pools: a fork or a change of the alias's
+settings starts a closed one. Nothing here does I/O.
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ __all__ = [
     "PoolObserver",
     "SharedConnectionPool",
     "default_retry",
+    "new_breaker",
 ]
 
 #: The ``socket_connect_timeout`` every pool gets unless OPTIONS or the URL set
@@ -251,6 +252,26 @@ def default_retry() -> Retry:
     )
 
 
+_parse_url: Callable[[str], dict[str, Any]] = redis.connection.parse_url
+
+
+def new_breaker(settings: PoolSettings) -> Breaker | None:
+    """A closed circuit breaker for ``settings``, or None when it has no ``breaker``."""
+    if settings.breaker is None:
+        return None
+    url_options = _parse_url(settings.url)
+
+    def option(name: str, default: Any) -> Any:
+        return settings.options.get(name, url_options.get(name, default))
+
+    # A probe on a stalled server takes up to its connect and socket timeouts
+    # (and a retry): only then may another replace it.
+    waits = (option("socket_connect_timeout", DEFAULT_SOCKET_CONNECT_TIMEOUT) or 0) + (
+        option("socket_timeout", REDIS_DEFAULT_SOCKET_TIMEOUT) or 0
+    )
+    return Breaker(settings.alias, settings.breaker, probe_timeout=2 * waits)
+
+
 def client_key(connection_kwargs: dict[str, Any]) -> tuple[Any, ...]:
     """What a client built on a pool with these kwargs assumes about replies."""
     values = []
@@ -355,8 +376,14 @@ class SharedConnectionPool(redis.ConnectionPool):
         *,
         successor: Callable[[], SharedConnectionPool] | None = None,
         close_grace: float = CLOSE_GRACE,
+        breaker: Breaker | None = None,
     ) -> SharedConnectionPool:
-        """Build the pool of one alias; opens no connection."""
+        """Build the pool of one alias; opens no connection.
+
+        ``breaker`` is the alias's circuit breaker of this process (the
+        registry shares one between the sync and async pools); by default a
+        new one when the settings have ``breaker``.
+        """
         options = dict(settings.options)
         options.setdefault("retry", default_retry())
         options.setdefault("socket_connect_timeout", DEFAULT_SOCKET_CONNECT_TIMEOUT)
@@ -375,13 +402,7 @@ class SharedConnectionPool(redis.ConnectionPool):
             from .leaks import LeakObserver
 
             pool.observer = LeakObserver(settings.leak_warning_seconds)
-        if settings.breaker is not None:
-            # A probe on a stalled server takes up to its connect and socket
-            # timeouts (and a retry): only then may another replace it.
-            kwargs = pool.connection_kwargs
-            read = kwargs.get("socket_timeout", REDIS_DEFAULT_SOCKET_TIMEOUT)
-            waits = (kwargs.get("socket_connect_timeout") or 0) + (read or 0)
-            pool.breaker = Breaker(settings.alias, settings.breaker, probe_timeout=2 * waits)
+        pool.breaker = breaker if breaker is not None else new_breaker(settings)
         return pool
 
     def reset(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypedDict
 
-from .breaker import CLOSED, OFF
+from .breaker import CLOSED, OFF, Breaker
 from .config import PoolSettings
 from .pool import SharedConnectionPool
 
@@ -74,13 +74,17 @@ def pool_stats(
     pid: int,
     resets: int,
     async_stats: AsyncPoolStats | None = None,
+    *,
+    breaker: Breaker | None = None,
 ) -> PoolStats:
     """The :class:`PoolStats` of one alias; zeros when ``pool`` is not built (``None``).
 
-    ``async_stats`` are the alias's async numbers (zeros when ``None``).
+    ``async_stats`` are the alias's async numbers (zeros when ``None``);
+    ``breaker`` the alias's circuit breaker (default: the pool's).
     """
     c = pool.counters() if pool is not None else None
-    breaker = pool.breaker if pool is not None else None
+    if breaker is None and pool is not None:
+        breaker = pool.breaker
     b = breaker.snapshot() if breaker is not None else None
     if b is None:
         b = {"state": OFF if settings.breaker is None else CLOSED, "opened": 0, "rejected": 0}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import threading
 from collections.abc import Callable
@@ -306,3 +307,56 @@ def test_state_machine_probe_that_never_reports_is_replaced_after_a_cooldown() -
     assert breaker.state == CLOSED
     assert breaker.opened == 1
     assert breaker.rejected == 2
+
+
+# -- the async pools share the alias's breaker of the process ---------------------
+
+
+def test_async_pools_share_the_breaker_with_the_sync_pool(
+    redis_server: RedisServer, make_registry: MakeRegistry
+) -> None:
+    reg = _registry(make_registry, redis_server.url, failures=2)
+
+    async def failures_until_open() -> int:
+        client = reg.get_async_redis()
+        assert await client.ping()
+        redis_server.stop()
+        failed = 0
+        for _ in range(20):
+            try:
+                await client.get("k")
+            except PoolUnavailableError:
+                return failed
+            except (redis.ConnectionError, redis.TimeoutError):
+                failed += 1
+        raise AssertionError("the breaker did not open")
+
+    assert asyncio.run(failures_until_open()) == 2
+    # The same breaker: the sync client fails fast too, and stats() shows it.
+    with pytest.raises(PoolUnavailableError):
+        reg.get_redis().get("k")
+    stats = reg.stats()["default"]
+    assert (stats["breaker_state"], stats["breaker_opened"], stats["breaker_rejected"]) == (
+        "open",
+        1,
+        2,
+    )
+
+
+def test_async_pubsub_close_and_errors_are_not_failures(
+    redis_server: RedisServer, make_registry: MakeRegistry
+) -> None:
+    reg = _registry(make_registry, redis_server.url, failures=1)
+
+    async def use() -> None:
+        client = reg.get_async_redis()
+        for _ in range(3):
+            pubsub = client.pubsub()
+            await pubsub.subscribe("channel")
+            assert await pubsub.get_message(timeout=1) is not None
+            await pubsub.aclose() if hasattr(pubsub, "aclose") else await pubsub.close()
+            with pytest.raises(redis.ResponseError):
+                await client.execute_command("NO-SUCH-COMMAND")
+
+    asyncio.run(use())
+    assert reg.stats()["default"]["breaker_state"] == "closed"
