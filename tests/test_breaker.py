@@ -360,3 +360,43 @@ def test_async_pubsub_close_and_errors_are_not_failures(
 
     asyncio.run(use())
     assert reg.stats()["default"]["breaker_state"] == "closed"
+
+
+def test_metrics_count_openings_rejections_and_the_open_gauge(
+    redis_server: RedisServer, make_registry: MakeRegistry
+) -> None:
+    from prometheus_client import REGISTRY
+
+    from redis_pool_integrations import prometheus
+
+    def sample(name: str) -> float:
+        return REGISTRY.get_sample_value(name, {"alias": "breaker-metrics"}) or 0.0
+
+    prometheus.enable()
+    try:
+        reg = make_registry(
+            {
+                "breaker-metrics": {
+                    "url": redis_server.url,
+                    "options": {"socket_timeout": 1},
+                    "breaker": {"failures": 1, "cooldown": 0.2},
+                }
+            }
+        )
+        client = reg.get_redis("breaker-metrics")
+        assert client.ping()
+        before = sample("redis_pool_breaker_opened_total")
+        rejected = sample("redis_pool_breaker_rejected_total")
+        redis_server.stop()
+        assert _failures_until_open(client) == 1
+        assert sample("redis_pool_breaker_opened_total") == before + 1
+        assert sample("redis_pool_breaker_rejected_total") == rejected + 1
+        assert sample("redis_pool_breaker_open") == 1
+        redis_server.start()
+        breaker = reg.get_pool("breaker-metrics").breaker
+        assert breaker is not None
+        wait_until(lambda: breaker.retry_after() == 0, 5, "the cool-down to end")
+        assert client.ping()  # the probe closes it
+        assert sample("redis_pool_breaker_open") == 0
+    finally:
+        prometheus.disable()
