@@ -522,6 +522,8 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
         so the parent's sessions stay open.
         """
         self._closed = True
+        # After a fork the breaker (and its lock) is the parent's: never touch it.
+        self.breaker = None
         conns = [*self._available, *self._in_use]
         self._available, self._in_use, self._created = [], set(), 0
         self._waiters = collections.deque()

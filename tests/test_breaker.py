@@ -400,3 +400,30 @@ def test_metrics_count_openings_rejections_and_the_open_gauge(
         assert sample("redis_pool_breaker_open") == 0
     finally:
         prometheus.disable()
+
+
+def test_a_forked_child_starts_with_a_closed_breaker_of_its_own(
+    redis_server: RedisServer, make_registry: MakeRegistry
+) -> None:
+    import os
+
+    reg = _registry(make_registry, redis_server.url, failures=1)
+    assert reg.get_redis().ping()
+    redis_server.stop()
+    assert _failures_until_open(reg.get_redis()) == 1
+    pid = os.fork()
+    if pid == 0:  # the child: its own breaker, closed; the server is still down
+        code = 1
+        try:
+            state = reg.stats()["default"]["breaker_state"]
+            try:
+                reg.get_redis().get("k")
+            except PoolUnavailableError:
+                code = 2
+            except redis.ConnectionError:
+                code = 0 if state == "closed" else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert reg.stats()["default"]["breaker_state"] == "open"  # the parent's is unchanged
