@@ -1,7 +1,8 @@
 """Settings of the example, as a user would write them.
 
-``REDIS_URL``, ``REDIS_CACHE_URL`` (default: ``REDIS_URL``'s server, database 1) and
-``REDIS_MAX_CONNECTIONS`` come from the environment.
+``REDIS_URL``, ``REDIS_CACHE_URL`` (default: ``REDIS_URL``'s server, database 1),
+``REDIS_MAX_CONNECTIONS`` and ``REDIS_BREAKER`` (``failures,cooldown``, e.g. ``5,2``:
+turns the circuit breaker on) come from the environment.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "example_django.middleware.RedisUnavailableMiddleware",
+    # A Redis outage escaping a view answers a JSON 503 (with Retry-After while
+    # the circuit breaker is open), not a 500 page.
+    "redis_pool_integrations.django.middleware.RedisUnavailableMiddleware",
 ]
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -36,6 +39,11 @@ REDIS_CACHE_URL = os.environ.get(
 )
 # Short socket timeouts so /health answers 503 fast when Redis is down.
 _FAIL_FAST = {"socket_connect_timeout": 2, "socket_timeout": 2}
+# The circuit breaker (needs socket_timeout, set above): after FAILURES
+# consecutive connection failures or timeouts the alias fails at once for
+# COOLDOWN seconds, then one request probes the server.
+_failures, _, _cooldown = os.environ.get("REDIS_BREAKER", "").partition(",")
+_BREAKER = {"FAILURES": _failures, "COOLDOWN": _cooldown or "5"} if _failures else None
 
 REDIS_POOLS = {
     "default": {
@@ -43,12 +51,14 @@ REDIS_POOLS = {
         "MAX_CONNECTIONS": int(os.environ.get("REDIS_MAX_CONNECTIONS", "10")),
         "TIMEOUT": 5,
         "OPTIONS": _FAIL_FAST,
+        "BREAKER": _BREAKER,
     },
     "cache": {
         "URL": REDIS_CACHE_URL,
         "MAX_CONNECTIONS": int(os.environ.get("REDIS_MAX_CONNECTIONS", "10")),
         "TIMEOUT": 5,
         "OPTIONS": _FAIL_FAST,
+        "BREAKER": _BREAKER,
     },
 }
 
@@ -56,6 +66,9 @@ CACHES = {
     "default": {
         "BACKEND": "redis_pool_integrations.django.cache.RedisPoolCache",
         "LOCATION": "cache",
+        # While Redis is unreachable, reads answer as misses and writes are skipped
+        # (logged, rate-limited) instead of raising: /cached keeps answering.
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True},
     },
 }
 # Sessions live in the cache: cache.clear() logs everyone out. Where that

@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 
-from redis_pool_integrations import RedisPoolError, default_registry
+from redis_pool_integrations import default_registry
 from redis_pool_integrations.django import conf, get_async_redis, get_redis
 
 from .startup import STARTUP
@@ -37,18 +37,19 @@ def pools(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"pid": os.getpid(), "pools": default_registry.stats()})
 
 
-def health(request: HttpRequest) -> JsonResponse:
-    """200 when every alias answers PING, else 503 naming the aliases that failed."""
-    # Errors are caught, not left to Django's 500 page: a load balancer needs a
-    # fast 503. Neither the settings error nor a PING error carries a password.
-    try:
-        conf.pool_settings()
-    except RedisPoolError as exc:
-        return JsonResponse({"ok": False, "error": str(exc)}, status=503)
-    failed = {alias: error for alias, error in default_registry.ping().items() if error}
-    if failed:
-        return JsonResponse({"ok": False, "failed": failed}, status=503)
-    return JsonResponse({"ok": True})
+def cached(request: HttpRequest) -> JsonResponse:
+    """A value from the cache, computed on a miss: answers even while Redis is down.
+
+    The cache has ``IGNORE_EXCEPTIONS``: during an outage ``get_or_set`` computes the
+    value and skips storing it, so the page stays up (only slower to compute).
+    """
+    value = cache.get_or_set("example:cached", lambda: {"computed_at": time.time()}, 60)
+    return JsonResponse({"value": value, "pid": os.getpid()})
+
+
+def no_redis(request: HttpRequest) -> JsonResponse:
+    """A page that needs no Redis: it must keep its latency during an outage."""
+    return JsonResponse({"ok": True, "pid": os.getpid()})
 
 
 def visit(request: HttpRequest) -> JsonResponse:

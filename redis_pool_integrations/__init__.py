@@ -16,6 +16,7 @@ from .errors import (
     PoolConfigError,
     PoolExhaustedError,
     PoolNotFoundError,
+    PoolUnavailableError,
     RedisPoolError,
 )
 from .pool import SharedConnectionPool, default_retry
@@ -58,6 +59,7 @@ __all__ = [
     "PoolRegistry",
     "PoolSettings",
     "PoolStats",
+    "PoolUnavailableError",
     "Problem",
     "RedisPoolError",
     "SharedConnectionPool",

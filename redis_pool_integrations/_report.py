@@ -50,6 +50,7 @@ STATS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("in_use", "in_use_connections"),
     ("idle", "idle_connections"),
     ("exhausted", "exhausted"),
+    ("breaker", "breaker_state"),
     ("pid", "pid"),
 )
 #: The column a pinged report adds: ``ok`` or ``failed: <error without password>``.

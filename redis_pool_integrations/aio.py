@@ -45,10 +45,11 @@ import redis.asyncio
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 
+from .breaker import Breaker, failure_under_way, is_failure
 from .config import PoolSettings
 from .constants import DEFAULT_ALIAS
 from .errors import PoolClosedError, PoolExhaustedError, RedisPoolError
-from .pool import CLOSE_GRACE, PoolCounters, client_key, successor_of
+from .pool import CLOSE_GRACE, PoolCounters, client_key, new_breaker, successor_of
 
 if TYPE_CHECKING:
     from .registry import PoolRegistry
@@ -159,6 +160,10 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
     (a client kept from an earlier loop).
     """
 
+    #: The alias's circuit breaker in this process (shared with the sync pool
+    #: and the other loops' pools by the registry), or None: off.
+    breaker: Breaker | None = None
+
     def __init__(
         self,
         *,
@@ -189,8 +194,12 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
         loop: asyncio.AbstractEventLoop,
         successor: Callable[[], AsyncSharedPool] | None = None,
         close_grace: float = CLOSE_GRACE,
+        breaker: Breaker | None = None,
     ) -> AsyncSharedPool:
         """Build the pool of one alias on ``loop``; opens no connection.
+
+        ``breaker``: the alias's circuit breaker of this process (by default a
+        new one when the settings have ``breaker``).
 
         Raises RedisPoolError when an option has no ``redis.asyncio`` form.
         """
@@ -224,6 +233,7 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
                 f"pool {settings.alias!r}: an option in OPTIONS or the URL is not accepted by "
                 f"redis.asyncio ({exc}). Remove it, or configure a second alias for async code."
             ) from None
+        pool.breaker = breaker if breaker is not None else new_breaker(settings)
         return pool
 
     def _init_state(self) -> None:
@@ -267,6 +277,8 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
         """
         if self._closed or asyncio.get_running_loop() is not self._loop:
             return await self._redirect().get_connection()
+        if (breaker := self.breaker) is not None:
+            breaker.admit()  # before waiting for a slot: fail fast while Redis is down
         if self._available and not self._waiters:
             conn = self._available.pop()
             self._in_use.add(conn)
@@ -284,9 +296,11 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
                 await self._connect(conn)
             else:
                 await self._check(conn)
-        except BaseException:
+        except BaseException as exc:
             self._requests_num -= 1  # not served after all
             self._discard(conn)
+            if breaker is not None and is_failure(exc):
+                breaker.record(False)
             raise
         return conn
 
@@ -424,9 +438,17 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
             return
         if connection not in self._in_use:
             return  # a double release, or a connection of a parent process
-        if not connection.is_connected:
+        connected = connection.is_connected
+        if not connected:
             # redis-py disconnects a connection a command failed on.
             self._connections_lost += 1
+        if (breaker := self.breaker) is not None:
+            # As in the sync pool (see breaker.py): connected is a success,
+            # disconnected while a connection error unwinds a failure.
+            if connected:
+                breaker.record(True)
+            elif failure_under_way():
+                breaker.record(False)
         if not self._closed:
             self._give(connection)
             return
@@ -500,6 +522,8 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
         so the parent's sessions stay open.
         """
         self._closed = True
+        # After a fork the breaker (and its lock) is the parent's: never touch it.
+        self.breaker = None
         conns = [*self._available, *self._in_use]
         self._available, self._in_use, self._created = [], set(), 0
         self._waiters = collections.deque()
@@ -723,6 +747,7 @@ class AsyncPools:
                     loop=loop,
                     successor=lambda: self.pool(alias),
                     close_grace=self._registry.close_grace,
+                    breaker=self._registry._breaker_locked(settings),
                 )
                 entry = _AsyncEntry(pool, redis.asyncio.Redis(connection_pool=pool))
                 record.entries[alias] = entry

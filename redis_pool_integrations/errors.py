@@ -20,6 +20,7 @@ __all__ = [
     "PoolConfigError",
     "PoolExhaustedError",
     "PoolNotFoundError",
+    "PoolUnavailableError",
     "RedisPoolError",
 ]
 
@@ -121,4 +122,26 @@ class PoolClosedError(RedisPoolError, redis.exceptions.ConnectionError):
         super().__init__(
             f"pool {alias!r} was closed: {reason}. Call get_redis({alias!r}) again for a "
             "client of the current configuration."
+        )
+
+
+class PoolUnavailableError(RedisPoolError, redis.exceptions.ConnectionError):
+    """The alias's circuit breaker is open: the command was not sent.
+
+    Raised at once, without waiting for a connection, after ``failures``
+    consecutive commands of this process failed with a connection error or a
+    timeout (see :mod:`redis_pool_integrations.breaker`). ``retry_after`` is
+    the number of seconds until the next probe may try the server. It is a
+    :class:`redis.exceptions.ConnectionError`, so existing handlers fire.
+    """
+
+    def __init__(self, alias: str, retry_after: float, failures: int) -> None:
+        self.alias = alias
+        self.retry_after = max(0.0, retry_after)
+        self.failures = failures
+        super().__init__(
+            f"pool {alias!r} is unavailable: its circuit breaker opened after {failures} "
+            f"consecutive connection failures or timeouts (BREAKER['FAILURES']); the command "
+            f"was not sent. The next probe of the server is in {self.retry_after:.1f}s "
+            "(BREAKER['COOLDOWN']). Check that the Redis server is up and reachable."
         )

@@ -32,6 +32,7 @@ __all__ = [
     "DEPRECATED_OPTIONS",
     "OPTION_RULES",
     "POOL_OPTIONS",
+    "REDIS_DEFAULT_SOCKET_TIMEOUT",
     "SCHEMES",
     "SCHEME_CLASSES",
     "TIMEOUT_MAX",
@@ -45,6 +46,13 @@ __all__ = [
 #: The longest wait (seconds) the platform's locks accept; a longer wait
 #: raises OverflowError in the first caller that waits.
 TIMEOUT_MAX = threading.TIMEOUT_MAX
+#: The ``socket_timeout`` a connection of the installed redis-py gets when none is
+#: given: ``None`` (wait for ever) up to redis-py 7, 5 seconds in redis-py 8.
+REDIS_DEFAULT_SOCKET_TIMEOUT: float | None = (
+    inspect.signature(redis.connection.AbstractConnection.__init__)
+    .parameters["socket_timeout"]
+    .default
+)
 SCHEMES = ("redis", "rediss", "unix")
 #: Options that come from the URL; accepting them twice would make one silently win.
 URL_OPTIONS = ("host", "port", "path")

@@ -33,10 +33,33 @@ import redis
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
 
+from .breaker import Breaker, failure_under_way, is_failure
 from .config import PoolSettings
-from .errors import PoolClosedError, PoolExhaustedError, PoolNotFoundError
+from .errors import (
+    PoolClosedError,
+    PoolExhaustedError,
+    PoolNotFoundError,
+    PoolUnavailableError,
+)
+from .options import REDIS_DEFAULT_SOCKET_TIMEOUT
 
-__all__ = ["CLOSE_GRACE", "PoolCounters", "PoolObserver", "SharedConnectionPool", "default_retry"]
+__all__ = [
+    "CLOSE_GRACE",
+    "DEFAULT_SOCKET_CONNECT_TIMEOUT",
+    "PoolCounters",
+    "PoolObserver",
+    "SharedConnectionPool",
+    "default_retry",
+    "new_breaker",
+]
+
+#: The ``socket_connect_timeout`` every pool gets unless OPTIONS or the URL set
+#: one: redis-py before 8 has none, and a connect to an address that drops
+#: packets (a firewall, a host that is gone) then waits for the kernel's SYN
+#: retries, about two minutes on Linux (redis-py 8 waits 5 s). A connect on a
+#: LAN takes well under a millisecond; two seconds allows one lost SYN to be
+#: sent again.
+DEFAULT_SOCKET_CONNECT_TIMEOUT = 2.0
 
 #: Seconds a closed pool lets a connection that is still checked out finish
 #: before shutting its socket down: long enough for any ordinary command or
@@ -229,6 +252,26 @@ def default_retry() -> Retry:
     )
 
 
+_parse_url: Callable[[str], dict[str, Any]] = redis.connection.parse_url
+
+
+def new_breaker(settings: PoolSettings) -> Breaker | None:
+    """A closed circuit breaker for ``settings``, or None when it has no ``breaker``."""
+    if settings.breaker is None:
+        return None
+    url_options = _parse_url(settings.url)
+
+    def option(name: str, default: Any) -> Any:
+        return settings.options.get(name, url_options.get(name, default))
+
+    # A probe on a stalled server takes up to its connect and socket timeouts
+    # (and a retry): only then may another replace it.
+    waits = (option("socket_connect_timeout", DEFAULT_SOCKET_CONNECT_TIMEOUT) or 0) + (
+        option("socket_timeout", REDIS_DEFAULT_SOCKET_TIMEOUT) or 0
+    )
+    return Breaker(settings.alias, settings.breaker, probe_timeout=2 * waits)
+
+
 def client_key(connection_kwargs: dict[str, Any]) -> tuple[Any, ...]:
     """What a client built on a pool with these kwargs assumes about replies."""
     values = []
@@ -259,7 +302,9 @@ class PoolObserver(Protocol):
     ``"exhausted"`` (a caller gave up after ``waited`` seconds), ``"wait"``
     (a caller starts waiting), ``"redirect"`` (a caller leaves a closed pool),
     ``"discard"`` (a checked-out ``connection`` that could not connect),
-    ``"release"`` and ``"close"``. It must not do I/O, nor block.
+    ``"release"``, ``"close"``, ``"rejected"`` (the circuit breaker refused a
+    checkout) and ``"breaker"`` (the breaker opened or closed; read
+    :attr:`SharedConnectionPool.breaker`). It must not do I/O, nor block.
     """
 
     def __call__(
@@ -301,6 +346,10 @@ class SharedConnectionPool(redis.ConnectionPool):
     #: one pool (a ``leak_warning_seconds`` alias).
     observer: PoolObserver | None = None
 
+    #: The alias's circuit breaker, or None (off: one attribute test per
+    #: checkout and release). Set by :meth:`from_settings`.
+    breaker: Breaker | None = None
+
     def __init__(
         self,
         *,
@@ -327,10 +376,17 @@ class SharedConnectionPool(redis.ConnectionPool):
         *,
         successor: Callable[[], SharedConnectionPool] | None = None,
         close_grace: float = CLOSE_GRACE,
+        breaker: Breaker | None = None,
     ) -> SharedConnectionPool:
-        """Build the pool of one alias; opens no connection."""
+        """Build the pool of one alias; opens no connection.
+
+        ``breaker`` is the alias's circuit breaker of this process (the
+        registry shares one between the sync and async pools); by default a
+        new one when the settings have ``breaker``.
+        """
         options = dict(settings.options)
         options.setdefault("retry", default_retry())
+        options.setdefault("socket_connect_timeout", DEFAULT_SOCKET_CONNECT_TIMEOUT)
         pool = cls.from_url(
             settings.url,
             alias=settings.alias,
@@ -346,6 +402,7 @@ class SharedConnectionPool(redis.ConnectionPool):
             from .leaks import LeakObserver
 
             pool.observer = LeakObserver(settings.leak_warning_seconds)
+        pool.breaker = breaker if breaker is not None else new_breaker(settings)
         return pool
 
     def reset(self) -> None:
@@ -419,6 +476,14 @@ class SharedConnectionPool(redis.ConnectionPool):
         """
         if self.pid != os.getpid():
             self.forget_inherited()
+        if (breaker := self.breaker) is not None and not self._closed:
+            # Before taking a slot or waiting for one: while the server is down,
+            # callers fail at once instead of piling up behind each other.
+            try:
+                breaker.admit()
+            except PoolUnavailableError:
+                self._tell("rejected")
+                raise
         observed = _observing()
         started = time.monotonic() if observed else 0.0
         created = False
@@ -452,13 +517,21 @@ class SharedConnectionPool(redis.ConnectionPool):
             # close() ran between our checkout and our connect: nothing was sent.
             self._discard(conn, failed=False)
             return self._redirect().get_connection()
-        except BaseException:
+        except BaseException as exc:
             self._discard(conn, failed=True)
+            if breaker is not None and is_failure(exc) and breaker.record(False):
+                self._tell("breaker")
             raise
         if (observer := self.observer) is not None:
             with self._lock:
                 observer(self, "checkout", conn, waited)
         return conn
+
+    def _tell(self, event: str) -> None:
+        # A breaker event for the observer, under the lock like every other.
+        if (observer := self.observer) is not None:
+            with self._lock:
+                observer(self, event, None, None)
 
     def _checkout_slow(self) -> Any:
         # Caller holds the lock; no idle connection. Returns None when a slot
@@ -645,6 +718,7 @@ class SharedConnectionPool(redis.ConnectionPool):
         with self._lock:
             if connection not in self._in_use_connections:
                 return  # a double release, or a connection of a parent process
+            connected = True
             if self._maint and connection.should_reconnect():
                 # A maintenance notification moved the endpoint (redis-py does
                 # the same, under its lock): the next user reconnects.
@@ -653,6 +727,7 @@ class SharedConnectionPool(redis.ConnectionPool):
                 # redis-py disconnects a connection a command failed on (and
                 # PubSub.reset() disconnects deliberately): all the pool sees.
                 self._connections_lost += 1
+                connected = False
             if not self._closed:
                 self._give_back(connection)
                 closed = False
@@ -664,6 +739,15 @@ class SharedConnectionPool(redis.ConnectionPool):
                 closed = True
                 if (observer := self.observer) is not None:
                     observer(self, "release", connection, None)
+        if (breaker := self.breaker) is not None:
+            # Connected: the server answered. Disconnected while a connection
+            # error unwinds through redis-py's finally: a failure. Disconnected
+            # otherwise (PubSub.close()): neither. See breaker.py.
+            if connected:
+                if breaker.record(True):
+                    self._tell("breaker")
+            elif failure_under_way() and breaker.record(False):
+                self._tell("breaker")
         if closed:
             # The command on it has finished, so disconnecting is safe now.
             connection.disconnect()
@@ -761,6 +845,9 @@ class SharedConnectionPool(redis.ConnectionPool):
         # fork time and does not exist here. reset() makes new ones.
         self.reset()
         self._closed = True
+        # The parent's breaker (and its lock) stays with the parent: the
+        # child's own pool has a fresh one.
+        self.breaker = None
         for conn in inherited:
             if conn.pid != pid:
                 conn.disconnect()

@@ -112,6 +112,20 @@ class _Metrics:
             "Pools a forked child dropped because its parent had built them.",
             ["alias"],
         )
+        self.breaker_open = Gauge(
+            "redis_pool_breaker_open",
+            "Processes whose circuit breaker of the alias is open or half-open now.",
+            ["alias"],
+            multiprocess_mode="livesum",
+        )
+        self.breaker_opened = Counter(
+            "redis_pool_breaker_opened", "Times the circuit breaker opened.", ["alias"]
+        )
+        self.breaker_rejected = Counter(
+            "redis_pool_breaker_rejected",
+            "Checkouts refused at once with PoolUnavailableError (breaker open).",
+            ["alias"],
+        )
 
 
 #: Every metric name this module exports (counters as exposed, with ``_total``).
@@ -126,6 +140,9 @@ METRIC_NAMES = (
     "redis_pool_connections_failed_total",
     "redis_pool_connections_lost_total",
     "redis_pool_fork_resets_total",
+    "redis_pool_breaker_open",
+    "redis_pool_breaker_opened_total",
+    "redis_pool_breaker_rejected_total",
 )
 
 _ZERO = PoolCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, False)
@@ -135,7 +152,9 @@ _ZERO = PoolCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, False)
 # alias's gauges.
 _LAST = "_redis_pool_integrations_metrics_last"
 _LEVEL = "_redis_pool_integrations_metrics_level"
-_NO_LEVEL = (0, 0, 0, 0)
+_NO_LEVEL = (0, 0, 0, 0, 0)
+# The breaker's (opened, rejected) at the pool's last event.
+_BREAKER = "_redis_pool_integrations_metrics_breaker"
 
 
 class _Alias:
@@ -147,8 +166,9 @@ class _Alias:
             m.connections.labels(alias, "idle"),
             m.waiting.labels(alias),
             m.max_connections.labels(alias),
+            m.breaker_open.labels(alias),
         )
-        self.sums = [0, 0, 0, 0]
+        self.sums = [0, 0, 0, 0, 0]
         self.checkouts = m.checkouts.labels(alias)
         self.exhausted = m.exhausted.labels(alias)
         self.wait = m.wait.labels(alias)
@@ -156,6 +176,8 @@ class _Alias:
         self.failed = m.failed.labels(alias)
         self.lost = m.lost.labels(alias)
         self.fork_resets = m.fork_resets.labels(alias)
+        self.breaker_opened = m.breaker_opened.labels(alias)
+        self.breaker_rejected = m.breaker_rejected.labels(alias)
 
 
 class MetricsObserver:
@@ -182,10 +204,13 @@ class MetricsObserver:
         c = pool.counters()
         last: PoolCounters = getattr(pool, _LAST, _ZERO)
         setattr(pool, _LAST, c)
+        breaker = pool.breaker
+        b = breaker.snapshot() if breaker is not None else None
+        is_open = int(b is not None and b["state"] != "closed" and not c.closed)
         if c.closed and c.created == 0 and c.waiting == 0:
             level = _NO_LEVEL  # drained: its successor reports the alias
         else:
-            level = (c.in_use, c.idle, c.waiting, 0 if c.closed else pool.max_connections)
+            level = (c.in_use, c.idle, c.waiting, 0 if c.closed else pool.max_connections, is_open)
         with self._lock:
             a = self._aliases.get(pool.alias)
             if a is None:
@@ -202,11 +227,18 @@ class MetricsObserver:
                 a.failed.inc(c.connections_errors - last.connections_errors)
             if c.connections_lost > last.connections_lost:
                 a.lost.inc(c.connections_lost - last.connections_lost)
+            if b is not None:
+                opened, rejected = getattr(pool, _BREAKER, (0, 0))
+                setattr(pool, _BREAKER, (b["opened"], b["rejected"]))
+                if b["opened"] > opened:
+                    a.breaker_opened.inc(b["opened"] - opened)
+                if b["rejected"] > rejected:
+                    a.breaker_rejected.inc(b["rejected"] - rejected)
             generation, *old = getattr(pool, _LEVEL, (self._generation, *_NO_LEVEL))
             if generation != self._generation:
                 old = list(_NO_LEVEL)
             setattr(pool, _LEVEL, (self._generation, *level))
-            for i in range(4):
+            for i in range(len(level)):
                 if level[i] != old[i]:
                     a.sums[i] += level[i] - old[i]
                     a.gauges[i].set(a.sums[i])
@@ -219,7 +251,7 @@ class MetricsObserver:
         for a in self._aliases.values():
             a.fork_resets.inc()
             # Without multi-process mode the child inherited the parent's values.
-            a.sums = [0, 0, 0, 0]
+            a.sums = [0, 0, 0, 0, 0]
             for gauge in a.gauges:
                 gauge.set(0)
 

@@ -17,11 +17,12 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from ._report import ping_timeout
+from .breaker import Breaker
 from .client import LazyRedis
 from .config import KeyLabel, PoolSettings, Problem, parse, parse_config, redact_error
 from .constants import DEFAULT_ALIAS
 from .errors import PoolConfigError, PoolNotFoundError
-from .pool import CLOSE_GRACE, SharedConnectionPool
+from .pool import CLOSE_GRACE, SharedConnectionPool, new_breaker
 from .stats import PoolStats, pool_stats
 
 if TYPE_CHECKING:
@@ -140,6 +141,9 @@ class PoolRegistry:
         # The async pools (aio.py), made on the first get_async_redis(): they
         # change under self._lock too, so a build never races a configure().
         self._aio: AsyncPools | None = None
+        # One circuit breaker per alias and process, shared by its sync pool and
+        # its async pools; a new one when the alias's settings change.
+        self._breakers: dict[str, tuple[PoolSettings, Breaker | None]] = {}
         self.close_grace = close_grace
         self._pid = os.getpid()
         self._resets = 0
@@ -307,6 +311,7 @@ class PoolRegistry:
                         built,
                         successor=functools.partial(self.get_pool, alias),
                         close_grace=self.close_grace,
+                        breaker=self._breaker_locked(built),
                     )
                     entry = _Entry(pool, redis.Redis(connection_pool=pool))
                     self._entries[alias] = entry
@@ -387,6 +392,20 @@ class PoolRegistry:
             self._close(dropped)
         return result
 
+    def _breaker_locked(self, settings: PoolSettings) -> Breaker | None:
+        # Caller holds the lock: the alias's breaker in this process.
+        known = self._breakers.get(settings.alias)
+        if known is not None and known[0] == settings:
+            return known[1]
+        breaker = new_breaker(settings)
+        self._breakers[settings.alias] = (settings, breaker)
+        return breaker
+
+    def _breaker_of(self, settings: PoolSettings) -> Breaker | None:
+        # Without the lock (stats): the breaker of these settings, if one was made.
+        known = self._breakers.get(settings.alias)
+        return known[1] if known is not None and known[0] == settings else None
+
     def _built_aliases(self) -> list[str]:
         # Caller holds the lock: aliases with a sync pool or an async pool on some loop.
         aliases = list(self._entries)
@@ -425,6 +444,7 @@ class PoolRegistry:
             inherited = [entry.pool for entry in self._entries.values()]
             self._lock = threading.Lock()
             self._entries = {}
+            self._breakers = {}  # the parent's states (and locks) stay with it
             if self._aio is not None:
                 # Closes only this process's copies of the async sockets.
                 self._aio.forget_inherited()
@@ -546,6 +566,7 @@ class PoolRegistry:
                 self._pid,
                 self._resets,
                 aio.stats(alias) if aio is not None else None,
+                breaker=self._breaker_of(s),
             )
             for alias, s in settings.items()
         }

@@ -18,7 +18,7 @@ E040-E059  Flask-only problems (W040-W059; ``FLASK_CODES`` in ``flask/extension.
 E100-E149  values of redis-py options, in OPTIONS or the URL (W100-W149)
 E150-E199  the URL: host, port, db, query parameters, contradictions
 E200-E299  pool kinds: sentinel (E200-E249), cluster (E250-E299)
-E300-E349  circuit breaker (reserved)
+E300-E349  circuit breaker and timeouts (W300-W349)
 ========== ===========================================================
 
 Nothing here imports Django or Flask or touches the network.
@@ -35,12 +35,14 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import redis.connection
 
+from .breaker import BreakerSettings
 from .errors import PoolConfigError
 from .options import (
     CACHE_NEEDS_RESP3,
     DEPRECATED_OPTIONS,
     OPTION_RULES,
     POOL_OPTIONS,
+    REDIS_DEFAULT_SOCKET_TIMEOUT,
     SCHEME_CLASSES,
     SCHEMES,
     TIMEOUT_MAX,
@@ -64,6 +66,7 @@ __all__ = [
     "PoolSettings",
     "Problem",
     "parse",
+    "timeout_warnings",
 ]
 
 DEFAULT_MAX_CONNECTIONS = 50
@@ -109,6 +112,12 @@ CODES: dict[str, str] = {
     "E154": "URL query parameter overrides MAX_CONNECTIONS or TIMEOUT",
     "E155": "URL and OPTIONS (or two parts of the URL) set one option to different values",
     "E156": "URL has no scheme (host:port written without redis://)",
+    "E300": "BREAKER is not a mapping (or None: off)",
+    "E301": "BREAKER has an unknown key (a typo)",
+    "E302": "BREAKER's FAILURES is not an integer >= 1",
+    "E303": "BREAKER's COOLDOWN is not a number of seconds > 0",
+    "E304": "BREAKER is set but socket_timeout is not (a stalled server would never fail)",
+    "W300": "socket_timeout is not set: a stalled server blocks a caller for ever (deploy)",
 }
 
 
@@ -147,6 +156,8 @@ class PoolSettings:
     kind: str = KIND_STANDALONE
     #: Warn while a connection stays checked out longer than this; None: off.
     leak_warning_seconds: float | None = None
+    #: The circuit breaker (:mod:`~redis_pool_integrations.breaker`); None: off.
+    breaker: BreakerSettings | None = None
 
     def __post_init__(self) -> None:
         # A private copy behind a read-only view: the caller's dict can change
@@ -156,7 +167,7 @@ class PoolSettings:
     def __hash__(self) -> int:
         # Option values may be unhashable (lists, dicts); equal settings still
         # hash equal because equal options have equal names.
-        fields = (self.alias, self.url, self.max_connections, self.timeout, self.kind)
+        fields = (self.alias, self.url, self.max_connections, self.timeout, self.kind, self.breaker)
         return hash((*fields, *sorted(self.options)))
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -171,6 +182,7 @@ class PoolSettings:
                 dict(self.options),
                 self.kind,
                 self.leak_warning_seconds,
+                self.breaker,
             ),
         )
 
@@ -184,7 +196,7 @@ class PoolSettings:
             f"PoolSettings(alias={self.alias!r}, url={self.redacted_url!r}, "
             f"max_connections={self.max_connections}, timeout={self.timeout:g}, "
             f"options={sorted(self.options)!r}, kind={self.kind!r}, "
-            f"leak_warning_seconds={self.leak_warning_seconds!r})"
+            f"leak_warning_seconds={self.leak_warning_seconds!r}, breaker={self.breaker!r})"
         )
 
 
@@ -499,6 +511,139 @@ def _check_leak_warning_seconds(a: _Alias, value: Any) -> Any:
     return seconds
 
 
+_BREAKER_KEYS = BreakerSettings._fields
+
+
+def _check_breaker(a: _Alias, value: Any) -> Any:
+    if value is None:
+        return None
+    label = a.label("breaker")
+    spell = a.parser.spell
+    if not isinstance(value, Mapping):
+        a.add(
+            "E300",
+            label,
+            f"{label} must be a mapping or None, got {type(value).__name__}.",
+            f"Set {label} to {{{spell('failures')!r}: 5, {spell('cooldown')!r}: 5}} to turn "
+            "the circuit breaker on, or None (the default) to leave it off.",
+        )
+        return _MISSING
+    found: dict[str, Any] = {}
+    for raw_key, inner in value.items():
+        key = raw_key if isinstance(raw_key, str) else repr(raw_key)
+        if isinstance(raw_key, str) and key == spell(key.lower()) and key.lower() in _BREAKER_KEYS:
+            found[key.lower()] = inner
+            continue
+        close = _suggest(key, _BREAKER_KEYS)
+        a.add(
+            "E301",
+            label,
+            f"unknown key {key!r} in {label}.",
+            f"Did you mean {spell(close[0])!r}?"
+            if close
+            else f"Use {spell('failures')!r} and {spell('cooldown')!r}.",
+        )
+    defaults = BreakerSettings()
+    failures: Any = found.get("failures", defaults.failures)
+    cooldown: Any = found.get("cooldown", defaults.cooldown)
+    try:
+        failures = to_number(failures, integer=True)
+    except Refused:
+        failures = 0
+    if failures < 1:
+        where = f"{label}[{spell('failures')!r}]"
+        a.add(
+            "E302",
+            where,
+            f"{where} must be an integer >= 1, got {_shown(found.get('failures'))}.",
+            "Set it to how many consecutive connection failures or timeouts open the "
+            f"breaker (default {defaults.failures}).",
+        )
+    try:
+        cooldown = float(to_number(cooldown, integer=False))
+    except Refused:
+        cooldown = -1.0
+    if not 0 < cooldown <= TIMEOUT_MAX:
+        where = f"{label}[{spell('cooldown')!r}]"
+        a.add(
+            "E303",
+            where,
+            f"{where} must be a number of seconds > 0, got {_shown(found.get('cooldown'))}.",
+            "Set it to how long the alias fails fast before one probe tries the server "
+            f"again (default {defaults.cooldown:g}).",
+        )
+    if a.failed:
+        return _MISSING
+    return BreakerSettings(int(failures), cooldown)
+
+
+def _socket_timeout_fix(options_label: str) -> str:
+    return (
+        f"Add 'socket_timeout' (seconds, e.g. 5) to {options_label}, longer than your slowest "
+        "command; pub/sub and blocking commands (BLPOP key 0) need an alias of their own "
+        "without it."
+    )
+
+
+def _socket_timeout(options: Mapping[str, Any], url_options: Mapping[str, Any]) -> Any:
+    """The socket_timeout connections will get: OPTIONS, else the URL, else redis-py's default."""
+    if "socket_timeout" in options:
+        return options["socket_timeout"]
+    return url_options.get("socket_timeout", REDIS_DEFAULT_SOCKET_TIMEOUT)
+
+
+def _check_breaker_timeout(a: _Alias, values: dict[str, Any]) -> None:
+    # A stalled server (SIGSTOP, a hung VM, a full network path) accepts
+    # connections and never answers: only socket_timeout ends the wait, so a
+    # breaker without one would never see the failure it exists for.
+    if values.get("breaker") is None:
+        return
+    if _socket_timeout(values["options"], a.url_options) is not None:
+        return
+    label = a.label("options")
+    a.add(
+        "E304",
+        label,
+        f"{a.label('breaker')} is set but {label} has no 'socket_timeout': a stalled "
+        "server would block callers for ever and never count as a failure.",
+        _socket_timeout_fix(label),
+    )
+
+
+def timeout_warnings(
+    settings: Mapping[str, PoolSettings],
+    *,
+    upper: bool = False,
+    key_label: KeyLabel | None = None,
+) -> list[Problem]:
+    """``W300`` for each alias without ``socket_timeout`` (in OPTIONS or the URL).
+
+    Not part of :func:`parse`: the library sets no default ``socket_timeout``
+    (pub/sub ``listen()`` and ``BLPOP key 0`` read with it), so this is advice
+    for production, shown by ``manage.py check --deploy`` and logged by Flask's
+    ``init_app``. An alias that sets none gets redis-py's default, which is 5 s
+    from redis-py 8 on (no warning there) and none before (a warning).
+    ``upper``/``key_label`` spell the key as :func:`parse` does.
+    """
+    problems = []
+    for alias, pool in settings.items():
+        if _socket_timeout(pool.options, _parse_url(pool.url)) is not None:
+            continue
+        label = key_label(alias, "options") if key_label else ("OPTIONS" if upper else "options")
+        problems.append(
+            Problem(
+                "W300",
+                alias,
+                label,
+                f"{label} has no 'socket_timeout': a stalled Redis server blocks a caller "
+                "for ever.",
+                _socket_timeout_fix(label),
+                "warning",
+            )
+        )
+    return problems
+
+
 def _check_options(a: _Alias, options: Any) -> Any:
     label = a.label("options")
     if not isinstance(options, Mapping):
@@ -604,6 +749,7 @@ KEY_TABLE: tuple[Key, ...] = (
     Key("options", MappingProxyType({}), "mapping", _check_options),
     Key("kind", KIND_STANDALONE, "str", _check_kind),
     Key("leak_warning_seconds", None, "float | None", _check_leak_warning_seconds),
+    Key("breaker", None, "mapping | None", _check_breaker),
 )
 KEYS = tuple(k.name for k in KEY_TABLE)
 
@@ -645,6 +791,7 @@ def _check_together(a: _Alias, values: dict[str, Any]) -> None:
                 "the URL's silently.",
                 f"Set {name!r} in one place only.",
             )
+    _check_breaker_timeout(a, values)
     protocol = options.get("protocol", a.url_options.get("protocol"))
     for name in CACHE_NEEDS_RESP3:
         if options.get(name) is not None and protocol != 3:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypedDict
 
+from .breaker import CLOSED, OFF, Breaker
 from .config import PoolSettings
 from .pool import SharedConnectionPool
 
@@ -59,6 +60,12 @@ class PoolStats(_AsyncKey):
     #: redis-py's name of the pool in its OpenTelemetry metrics
     #: (``db.client.connection.pool.name``); "" when not built.
     pool_name: str
+    #: The circuit breaker: "off" (no BREAKER), "closed", "open" or "half-open".
+    breaker_state: str
+    #: Times the breaker opened (a failed probe opens it again).
+    breaker_opened: int
+    #: Checkouts refused at once with PoolUnavailableError while it was open.
+    breaker_rejected: int
 
 
 def pool_stats(
@@ -67,12 +74,20 @@ def pool_stats(
     pid: int,
     resets: int,
     async_stats: AsyncPoolStats | None = None,
+    *,
+    breaker: Breaker | None = None,
 ) -> PoolStats:
     """The :class:`PoolStats` of one alias; zeros when ``pool`` is not built (``None``).
 
-    ``async_stats`` are the alias's async numbers (zeros when ``None``).
+    ``async_stats`` are the alias's async numbers (zeros when ``None``);
+    ``breaker`` the alias's circuit breaker (default: the pool's).
     """
     c = pool.counters() if pool is not None else None
+    if breaker is None and pool is not None:
+        breaker = pool.breaker
+    b = breaker.snapshot() if breaker is not None else None
+    if b is None:
+        b = {"state": OFF if settings.breaker is None else CLOSED, "opened": 0, "rejected": 0}
     if async_stats is None:
         from .aio import async_pool_stats
 
@@ -98,6 +113,9 @@ def pool_stats(
         "connections_errors": c.connections_errors if c else 0,
         "connections_lost": c.connections_lost if c else 0,
         "pool_name": _pool_name(pool) if pool is not None else "",
+        "breaker_state": b["state"],
+        "breaker_opened": b["opened"],
+        "breaker_rejected": b["rejected"],
         "async": async_stats,
     }
 

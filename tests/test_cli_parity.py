@@ -59,6 +59,7 @@ def clis(tmp_path: Path) -> Callable[[dict[str, Any]], CliPair]:
 
                 def create_app():
                     app = Flask("parity")
+                    app.testing = True  # no W300 advice on stderr: Django's shows with --deploy
                     app.config["REDIS_POOLS"] = {pools!r}
                     RedisPools(app)
                     return app

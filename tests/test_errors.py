@@ -23,6 +23,7 @@ from redis_pool_integrations import (
     PoolExhaustedError,
     PoolNotFoundError,
     PoolRegistry,
+    PoolUnavailableError,
     RedisPoolError,
     parse_config,
 )
@@ -62,6 +63,19 @@ def _closed() -> RedisPoolError:
     raise AssertionError("a removed alias still served a command")
 
 
+def _unavailable() -> RedisPoolError:
+    from redis_pool_integrations.breaker import Breaker, BreakerSettings
+
+    breaker = Breaker("cache", BreakerSettings(failures=1, cooldown=30))
+    breaker.record(False)
+    try:
+        breaker.admit()
+    except PoolUnavailableError as exc:
+        exc.retry_after = 30.0  # the clock moved on since: fixed, so two examples compare equal
+        return exc
+    raise AssertionError("an open breaker admitted a checkout")
+
+
 def _state() -> RedisPoolError:
     try:
         RedisPools().state()  # no app context here
@@ -77,6 +91,7 @@ EXAMPLES: dict[type[RedisPoolError], Callable[[], RedisPoolError]] = {
     PoolNotFoundError: _not_found,
     PoolExhaustedError: _exhausted,
     PoolClosedError: _closed,
+    PoolUnavailableError: _unavailable,
     RedisPoolsStateError: _state,
 }
 

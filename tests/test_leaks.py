@@ -142,6 +142,7 @@ def test_request_end_warning_names_the_request(
     caplog.set_level(logging.WARNING, "redis_pool_integrations")
     ext = RedisPools()
     app = Flask("leaky")
+    app.testing = True  # no W300 (socket_timeout) advice among the records
     app.config.update(REDIS_URL=redis_server.url, REDIS_LEAK_WARNING_SECONDS=60)
     ext.init_app(app)
     warn_leaks_at_teardown(app)

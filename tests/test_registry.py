@@ -242,6 +242,9 @@ def test_stats_report_every_alias_with_zeros_until_built(
         "connections_errors": 0,
         "connections_lost": 0,
         "pool_name": "",
+        "breaker_state": "off",
+        "breaker_opened": 0,
+        "breaker_rejected": 0,
         "async": {
             "loops": 0,
             "created_connections": 0,

@@ -29,19 +29,23 @@ from ..constants import DEFAULT_ALIAS
 from ..registry import default_registry
 from . import conf
 from .async_cache import AsyncCacheClientMixin, AsyncCacheMixin
+from .degrade import degrading_client
 
 __all__ = [
     "CACHE_OPTIONS",
     "DJANGO_REDIS_OPTIONS",
+    "DegradingRedisPoolCacheClient",
     "RedisPoolCache",
     "RedisPoolCacheClient",
     "decode_problem",
+    "ignore_exceptions_problem",
     "location_problem",
     "option_problem",
 ]
 
-#: The one cache option RedisPoolCache takes (Django's spelling); pool options go in REDIS_POOLS.
-CACHE_OPTIONS = ("serializer",)
+#: The cache options RedisPoolCache takes: Django's ``serializer``, and
+#: django-redis's ``IGNORE_EXCEPTIONS`` (see :mod:`.degrade`); pool options go in REDIS_POOLS.
+CACHE_OPTIONS = ("serializer", "IGNORE_EXCEPTIONS")
 
 #: django-redis's OPTIONS keys, and where each goes instead (``{alias}`` is
 #: filled in): users migrating from django-redis meet these first.
@@ -59,8 +63,6 @@ DJANGO_REDIS_OPTIONS: dict[str, str] = {
     "REDIS_CLIENT_CLASS": "clients come from the shared pool: remove it",
     "REDIS_CLIENT_KWARGS": "move them to REDIS_POOLS[{alias!r}]['OPTIONS']",
     "COMPRESSOR": "not supported: remove it (or compress in a custom serializer)",
-    "IGNORE_EXCEPTIONS": "not supported: Django's cache raises redis.ConnectionError; "
-    "catch it where a miss is acceptable",
 }
 
 
@@ -108,7 +110,19 @@ def option_problem(key: Any, alias: str) -> str | None:
         return f"OPTIONS[{key!r}] is a django-redis option: {where.format(alias=alias)}."
     return (
         f"OPTIONS key {key!r} is not supported by RedisPoolCache: pool and connection "
-        f"options go in REDIS_POOLS[{alias!r}]['OPTIONS']; only 'serializer' is accepted here."
+        f"options go in REDIS_POOLS[{alias!r}]['OPTIONS']; only 'serializer' and "
+        "'IGNORE_EXCEPTIONS' are accepted here."
+    )
+
+
+def ignore_exceptions_problem(options: Mapping[Any, Any]) -> str | None:
+    """Why ``OPTIONS["IGNORE_EXCEPTIONS"]`` is not usable, or ``None`` (absent, True or False)."""
+    value = options.get("IGNORE_EXCEPTIONS", False)
+    if isinstance(value, bool):
+        return None
+    return (
+        f"OPTIONS['IGNORE_EXCEPTIONS'] must be True or False, got {value!r}. Set it to True "
+        "to answer reads as misses (and skip writes) while Redis is unreachable."
     )
 
 
@@ -159,10 +173,16 @@ class RedisPoolCacheClient(AsyncCacheClientMixin, RedisCacheClient):
         return default_registry.get_redis(self.alias)
 
 
+#: RedisPoolCacheClient answering misses while Redis is unreachable (IGNORE_EXCEPTIONS).
+DegradingRedisPoolCacheClient: type[RedisPoolCacheClient] = degrading_client(RedisPoolCacheClient)
+
+
 class RedisPoolCache(AsyncCacheMixin, RedisCache):
     """Django's Redis cache on the shared pool of the ``REDIS_POOLS`` alias in ``LOCATION``.
 
-    ``OPTIONS`` takes only Django's ``serializer``; anything else raises
+    ``OPTIONS`` takes Django's ``serializer`` and ``IGNORE_EXCEPTIONS`` (True:
+    reads answer as misses and writes are skipped while Redis is unreachable,
+    see :mod:`.degrade`); anything else raises
     :class:`~django.core.exceptions.ImproperlyConfigured` on first use, because pool and
     connection options belong in ``REDIS_POOLS`` (``manage.py check`` reports
     it as ``redis_pool_integrations.E023``).
@@ -199,11 +219,16 @@ class RedisPoolCache(AsyncCacheMixin, RedisCache):
                 (p for k in self._cache_options if (p := option_problem(k, alias)) is not None),
                 None,
             )
+        if problem is None:
+            problem = ignore_exceptions_problem(self._cache_options)
         if problem is None and conf.alias_settings(alias).options.get("decode_responses"):
             problem = decode_problem(alias)
         if problem is not None:
             raise ImproperlyConfigured(f"RedisPoolCache (LOCATION {self._location!r}): {problem}")
-        return RedisPoolCacheClient(self._servers, **self._cache_options)
+        options = dict(self._cache_options)
+        if options.pop("IGNORE_EXCEPTIONS", False):
+            return DegradingRedisPoolCacheClient(self._servers, **options)
+        return RedisPoolCacheClient(self._servers, **options)
 
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
         """Django's ``get``, with its key checks skipped only where they cannot warn.

@@ -19,10 +19,18 @@ from django.core import checks
 
 from ..config import CODES, PoolSettings, Problem, parse
 from ..constants import DEFAULT_ALIAS, PING_TIMEOUT
+from ..settings import timeout_warnings
 from . import conf
-from .cache import decode_problem, location_problem, option_problem
+from .cache import decode_problem, ignore_exceptions_problem, location_problem, option_problem
 
-__all__ = ["CHECK_IDS", "check_caches", "check_reachable", "check_settings", "register"]
+__all__ = [
+    "CHECK_IDS",
+    "check_caches",
+    "check_reachable",
+    "check_settings",
+    "check_timeouts",
+    "register",
+]
 
 PREFIX = "redis_pool_integrations"
 TAG = "redis_pool_integrations"
@@ -35,8 +43,9 @@ CHECK_IDS: dict[str, str] = {
     f"{PREFIX}.E020": "REDIS_POOLS is not set while the app is installed",
     f"{PREFIX}.E021": "check --deploy: an alias does not answer PING",
     f"{PREFIX}.E022": "a RedisPoolCache LOCATION is not an alias of REDIS_POOLS",
-    f"{PREFIX}.E023": "a RedisPoolCache OPTIONS key other than serializer",
+    f"{PREFIX}.E023": "a RedisPoolCache OPTIONS key other than serializer and IGNORE_EXCEPTIONS",
     f"{PREFIX}.E024": "a RedisPoolCache on an alias with decode_responses",
+    f"{PREFIX}.E025": "a RedisPoolCache OPTIONS['IGNORE_EXCEPTIONS'] that is not True or False",
     f"{PREFIX}.W020": "REDIS_POOLS is empty",
     f"{PREFIX}.W024": "a RedisPoolCache shares its database (cache.clear() would wipe other data)",
 }
@@ -141,10 +150,20 @@ def check_caches(
                     checks.Error(
                         f"CACHES[{name!r}]: {problem}",
                         hint=f"Pool and connection options go in REDIS_POOLS[{alias!r}]"
-                        "['OPTIONS']; RedisPoolCache only takes OPTIONS['serializer'].",
+                        "['OPTIONS']; RedisPoolCache only takes OPTIONS['serializer'] and "
+                        "OPTIONS['IGNORE_EXCEPTIONS'].",
                         id=_id("E023"),
                     )
                 )
+        problem = ignore_exceptions_problem(options or {})
+        if problem is not None:
+            errors.append(
+                checks.Error(
+                    f"CACHES[{name!r}]: {problem}",
+                    hint="Write True or False (a bool, not a string).",
+                    id=_id("E025"),
+                )
+            )
         pool = pools.get(location) if isinstance(location, str) else None
         if pool is None:
             continue  # not a valid alias: reported above or by check_settings
@@ -219,8 +238,20 @@ def check_reachable(
     return errors
 
 
+def check_timeouts(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
+    """``check --deploy`` only: W300 for each alias without ``socket_timeout``."""
+    raw = conf.raw_setting()
+    if raw is conf.MISSING or not isinstance(raw, Mapping):
+        return []
+    parsed = parse(raw, upper=True, setting=conf.SETTING)
+    return [_message(p) for p in timeout_warnings(parsed.settings, upper=True)]
+
+
 def register() -> None:
     """Register the checks; called from ``AppConfig.ready()``."""
     checks.register(check_settings, TAG)
     checks.register(check_caches, TAG, checks.Tags.caches)
     checks.register(check_reachable, TAG, deploy=True)
+    checks.register(check_timeouts, TAG, deploy=True)

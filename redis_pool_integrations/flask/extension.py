@@ -18,6 +18,7 @@ from ..constants import DEFAULT_ALIAS
 from ..errors import RedisPoolError
 from ..pool import SharedConnectionPool
 from ..registry import PoolRegistry, PoolStats
+from ..settings import timeout_warnings
 
 if TYPE_CHECKING:
     import redis.asyncio
@@ -45,6 +46,7 @@ DEFAULT_KEYS = {
     "timeout": "REDIS_TIMEOUT",
     "options": "REDIS_OPTIONS",
     "leak_warning_seconds": "REDIS_LEAK_WARNING_SECONDS",
+    "breaker": "REDIS_BREAKER",
 }
 POOLS_KEY = "REDIS_POOLS"
 #: Every flat key the extension reads; a ``REDIS_*`` key close to one is a typo (W040).
@@ -180,9 +182,13 @@ class RedisPools:
         # Validated now by the core (errors stay eager); pools are built lazily
         # on first use in each worker, through the same core path as Django's.
         warnings = registry.configure(combined, upper=True, key_label=key_label, setting=POOLS_KEY)
+        settings = {alias: registry.settings(alias) for alias in registry.aliases}
+        # W300 (no socket_timeout) is advice for production, like Django's
+        # `check --deploy`: not logged for an app in debug or testing mode.
+        if not (app.debug or app.testing):
+            warnings = (*warnings, *timeout_warnings(settings, key_label=key_label))
         for problem in warnings:
             logger.warning("%s (%s)", problem, problem.code)
-        settings = {alias: registry.settings(alias) for alias in registry.aliases}
         app.extensions[EXTENSION_KEY] = RedisPoolsState(registry, settings)
         from .cli import redis_pools_cli  # cli imports this module
 

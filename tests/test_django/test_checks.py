@@ -71,6 +71,24 @@ CASES: dict[str, tuple[Any, Any]] = {
         {"default": {"BACKEND": POOL_CACHE, "LOCATION": "cache"}},
     ),
     "E156": ({"default": {"URL": "localhost:6379"}}, None),
+    "E025": (
+        {"cache": {"URL": URL}},
+        {
+            "default": {
+                "BACKEND": POOL_CACHE,
+                "LOCATION": "cache",
+                "OPTIONS": {"IGNORE_EXCEPTIONS": "yes"},
+            }
+        },
+    ),
+    "E300": ({"default": {"URL": URL, "BREAKER": "on"}}, None),
+    "E301": ({"default": {"URL": URL, "BREAKER": {"COLDOWN": 1}}}, None),
+    "E302": ({"default": {"URL": URL, "BREAKER": {"FAILURES": 1.5}}}, None),
+    "E303": ({"default": {"URL": URL, "BREAKER": {"COOLDOWN": -1}}}, None),
+    "E304": (
+        {"default": {"URL": URL, "OPTIONS": {"socket_timeout": None}, "BREAKER": {"FAILURES": 3}}},
+        None,
+    ),
     "W020": ({}, None),
     "W024": (
         {"default": {"URL": URL}},
@@ -110,7 +128,10 @@ def test_each_bad_setting_gets_its_own_id(settings: SettingsWrapper, code: str) 
 
 
 def test_every_id_is_tested_and_none_is_used_twice() -> None:
-    assert sorted(CHECK_IDS) == sorted(f"redis_pool_integrations.{c}" for c in [*CASES, "E021"])
+    # E021 and W300 are --deploy checks (W300: tests/test_breaker_settings.py).
+    assert sorted(CHECK_IDS) == sorted(
+        f"redis_pool_integrations.{c}" for c in [*CASES, "E021", "W300"]
+    )
     assert len(set(CHECK_IDS)) == len(CHECK_IDS)
     assert len(set(CHECK_IDS.values())) == len(CHECK_IDS)  # no two ids for one concern
     for code in CODES:

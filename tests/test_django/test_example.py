@@ -41,7 +41,9 @@ def test_pools_shows_this_process_stats(client: Client, redis_server: RedisServe
 def test_health_ok(client: Client) -> None:
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"ok": True}
+    body = response.json()
+    assert (body["ok"], body["failed"]) == (True, {})
+    assert body["pools"]["default"] == {"ok": True, "error": None, "breaker": "off"}
 
 
 def test_health_503_names_the_failed_alias_fast_without_password(

@@ -45,7 +45,7 @@ def test_stats_prints_a_table_without_passwords(
     assert lines[0].split() == [title for title, _ in STATS_COLUMNS]
     rows = {line.split()[0]: line.split()[1:] for line in lines[1:]}
     url = f"redis://:***@127.0.0.1:{server.port}/0"
-    assert rows["default"] == [url, "50", "True", "1", "0", "1", "0", str(os.getpid())]
+    assert rows["default"] == [url, "50", "True", "1", "0", "1", "0", "off", str(os.getpid())]
     assert rows["cache"][2:7] == ["False", "0", "0", "0", "0"]
     assert PASSWORD not in result.output
 

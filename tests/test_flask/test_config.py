@@ -146,6 +146,15 @@ ERRORS: list[tuple[dict[str, Any], str, str]] = [
         "but REDIS_URL sets it to 0",
     ),
     ({"REDIS_URL": "localhost:6379"}, "E156", "Did you mean 'redis://localhost:6379'?"),
+    ({"REDIS_URL": URL, "REDIS_BREAKER": []}, "E300", "REDIS_BREAKER must be a mapping"),
+    ({"REDIS_URL": URL, "REDIS_BREAKER": {"FAILUERS": 2}}, "E301", "Did you mean 'FAILURES'?"),
+    ({"REDIS_URL": URL, "REDIS_BREAKER": {"FAILURES": 0}}, "E302", "REDIS_BREAKER['FAILURES']"),
+    ({"REDIS_URL": URL, "REDIS_BREAKER": {"COOLDOWN": "x"}}, "E303", "REDIS_BREAKER['COOLDOWN']"),
+    (
+        {"REDIS_URL": URL, "REDIS_OPTIONS": {"socket_timeout": None}, "REDIS_BREAKER": {}},
+        "E304",
+        "REDIS_BREAKER is set but REDIS_OPTIONS has no 'socket_timeout'",
+    ),
 ]
 
 
