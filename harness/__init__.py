@@ -19,7 +19,7 @@ from .clients import ADMIN_NAME, admin_client, no_retry
 from .cluster import ClusterNode, RedisCluster, running_cluster
 from .ports import pick_port
 from .redis_server import PortTaken, RedisServer, redis_binary, running_server
-from .sentinel import SentinelServer, SentinelSet, running_sentinel_set
+from .sentinel import SentinelServer, SentinelSet, SwitchWatcher, running_sentinel_set
 from .wait import WaitTimeout, wait_until
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "RedisServer",
     "SentinelServer",
     "SentinelSet",
+    "SwitchWatcher",
     "WaitTimeout",
     "admin_client",
     "no_retry",

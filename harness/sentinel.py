@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,32 @@ class SentinelSet:
         seen = {int(r["port"]) for r in replicas if not r["is_sdown"]}
         return self.replica.port in seen and len(others) == 2
 
+    def sentinel_urls(self) -> list[str]:
+        """``["127.0.0.1:port", ...]``: the SENTINELS setting of a sentinel alias."""
+        return [f"127.0.0.1:{s.port}" for s in self.sentinels]
+
+    def failover(self, timeout: float = 30.0) -> tuple[RedisServer, RedisServer]:
+        """``SENTINEL FAILOVER`` and wait until the sentinels name the replica.
+
+        Returns ``(old primary, new primary)`` and swaps :attr:`primary` and
+        :attr:`replica` accordingly.
+        """
+        assert self.replica is not None
+        old, new = self.primary, self.replica
+        admin: Any = self.sentinels[0].admin()
+        admin.execute_command("SENTINEL", "FAILOVER", SERVICE)
+        wait_until(
+            lambda: all(self._names(s) == new.port for s in self.sentinels),
+            timeout,
+            f"every sentinel to name port {new.port} as the primary",
+        )
+        self.primary, self.replica = new, old
+        return old, new
+
+    def _names(self, sentinel: SentinelServer) -> int | None:
+        address: Any = sentinel.admin().sentinel_get_master_addr_by_name(SERVICE)
+        return int(address[1]) if address else None
+
     def stop(self) -> None:
         """Stop the sentinels first (so none starts a failover), then the data nodes."""
         for server in [*self.sentinels, self.replica, self.primary]:
@@ -111,3 +139,55 @@ def running_sentinel_set(workdir: Path) -> Iterator[SentinelSet]:
         yield sentinels.start()
     finally:
         sentinels.stop()
+
+
+class SwitchWatcher:
+    """Subscribes to ``+switch-master`` on every sentinel; records when the first arrives.
+
+    The test's own clock for "1 s after +switch-master": ``first`` is the
+    ``time.monotonic()`` of the first message any sentinel published.
+    """
+
+    def __init__(self, sentinels: SentinelSet) -> None:
+        self.first: float | None = None
+        self.messages: list[str] = []
+        self._stop = threading.Event()
+        self._pubsubs: list[Any] = []
+        for sentinel in sentinels.sentinels:
+            admin: Any = sentinel.admin()
+            pubsub = admin.pubsub()
+            pubsub.subscribe("+switch-master")
+            self._pubsubs.append(pubsub)
+        # Every subscription confirmed before the caller triggers anything.
+        for pubsub in self._pubsubs:
+            wait_until(
+                lambda p=pubsub: (
+                    (m := p.get_message(timeout=0.1)) is not None  # type: ignore[misc]
+                    and m["type"] == "subscribe"
+                ),
+                10.0,
+                "the +switch-master subscription",
+            )
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for pubsub in self._pubsubs:
+                message = pubsub.get_message(timeout=0.01)
+                if message is not None and message["type"] == "message":
+                    if self.first is None:
+                        self.first = time.monotonic()
+                    self.messages.append(message["data"].decode())
+
+    def wait(self, timeout: float = 30.0) -> float:
+        """The monotonic time of the first ``+switch-master``, waiting for it."""
+        wait_until(lambda: self.first is not None, timeout, "a +switch-master message")
+        assert self.first is not None
+        return self.first
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for pubsub in self._pubsubs:
+            pubsub.close()

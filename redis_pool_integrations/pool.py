@@ -259,7 +259,8 @@ class PoolObserver(Protocol):
     ``"exhausted"`` (a caller gave up after ``waited`` seconds), ``"wait"``
     (a caller starts waiting), ``"redirect"`` (a caller leaves a closed pool),
     ``"discard"`` (a checked-out ``connection`` that could not connect),
-    ``"release"`` and ``"close"``. It must not do I/O, nor block.
+    ``"release"``, ``"close"`` and ``"failover"`` (KIND sentinel: the primary
+    moved). It must not do I/O, nor block.
     """
 
     def __call__(

@@ -112,6 +112,11 @@ class _Metrics:
             "Pools a forked child dropped because its parent had built them.",
             ["alias"],
         )
+        self.failovers = Counter(
+            "redis_pool_sentinel_failovers",
+            "KIND sentinel: failovers the pool followed (the primary's address changed).",
+            ["alias"],
+        )
 
 
 #: Every metric name this module exports (counters as exposed, with ``_total``).
@@ -126,6 +131,7 @@ METRIC_NAMES = (
     "redis_pool_connections_failed_total",
     "redis_pool_connections_lost_total",
     "redis_pool_fork_resets_total",
+    "redis_pool_sentinel_failovers_total",
 )
 
 _ZERO = PoolCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, False)
@@ -156,6 +162,7 @@ class _Alias:
         self.failed = m.failed.labels(alias)
         self.lost = m.lost.labels(alias)
         self.fork_resets = m.fork_resets.labels(alias)
+        self.failovers = m.failovers.labels(alias)
 
 
 class MetricsObserver:
@@ -194,6 +201,8 @@ class MetricsObserver:
                 a.checkouts.inc()
             elif event == "exhausted":
                 a.exhausted.inc()
+            elif event == "failover":
+                a.failovers.inc()
             if waited is not None:
                 a.wait.observe(waited)
             if c.connections_num > last.connections_num:

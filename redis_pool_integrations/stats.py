@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING, TypedDict
 
 from .config import PoolSettings
 from .pool import SharedConnectionPool
+from .sentinel import sentinel_stats
 
 if TYPE_CHECKING:
     from .aio import AsyncPoolStats
+    from .sentinel import SentinelStats
 
 __all__ = ["PoolStats", "pool_stats"]
 
@@ -59,6 +61,9 @@ class PoolStats(_AsyncKey):
     #: redis-py's name of the pool in its OpenTelemetry metrics
     #: (``db.client.connection.pool.name``); "" when not built.
     pool_name: str
+    #: KIND "sentinel": the primary's address, failovers followed, sentinel
+    #: connections, the subscriber (empty values for other kinds).
+    sentinel: SentinelStats
 
 
 def pool_stats(
@@ -99,6 +104,7 @@ def pool_stats(
         "connections_lost": c.connections_lost if c else 0,
         "pool_name": _pool_name(pool) if pool is not None else "",
         "async": async_stats,
+        "sentinel": sentinel_stats(pool, settings),
     }
 
 
