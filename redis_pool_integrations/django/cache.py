@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import redis
+from asgiref.sync import sync_to_async
 from django.core.cache.backends.base import MEMCACHE_MAX_KEY_LENGTH, BaseCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
 from django.core.exceptions import ImproperlyConfigured
@@ -159,6 +160,39 @@ class RedisPoolCacheClient(AsyncCacheClientMixin, RedisCacheClient):
         return default_registry.get_redis(self.alias)
 
 
+def _in_a_thread(name: str) -> Any:
+    async def method(self: Any, *args: Any) -> Any:
+        return await sync_to_async(getattr(self, name))(*args)
+
+    method.__name__ = f"a{name}"
+    method.__doc__ = f"``{name}`` run in a thread (the alias has no async pool)."
+    return method
+
+
+class _ThreadedAsyncClient(RedisPoolCacheClient):
+    """The client of a cache on a KIND "sentinel" alias, which has no async pool yet.
+
+    Its async methods run the sync ones in a thread, as Django's ``BaseCache``
+    does: same results, on the alias's shared sync pool.
+    """
+
+
+for _name in (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "set_many",
+    "delete_many",
+    "clear",
+):
+    setattr(_ThreadedAsyncClient, f"a{_name}", _in_a_thread(_name))
+
+
 class RedisPoolCache(AsyncCacheMixin, RedisCache):
     """Django's Redis cache on the shared pool of the ``REDIS_POOLS`` alias in ``LOCATION``.
 
@@ -168,7 +202,9 @@ class RedisPoolCache(AsyncCacheMixin, RedisCache):
     it as ``redis_pool_integrations.E023``).
 
     Its async methods (``aget``, ``aset``, ``aincr``...) are native, on the
-    alias's async pool of the running loop (see :mod:`.async_cache`).
+    alias's async pool of the running loop (see :mod:`.async_cache`); on a
+    KIND "sentinel" alias, which has no async pool yet, they run the sync
+    methods in a thread, as Django's own backends do.
     """
 
     def __init__(self, server: Any, params: dict[str, Any]) -> None:
@@ -203,6 +239,8 @@ class RedisPoolCache(AsyncCacheMixin, RedisCache):
             problem = decode_problem(alias)
         if problem is not None:
             raise ImproperlyConfigured(f"RedisPoolCache (LOCATION {self._location!r}): {problem}")
+        if conf.alias_settings(alias).kind == "sentinel":
+            return _ThreadedAsyncClient(self._servers, **self._cache_options)
         return RedisPoolCacheClient(self._servers, **self._cache_options)
 
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
