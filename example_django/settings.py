@@ -1,7 +1,8 @@
 """Settings of the example, as a user would write them.
 
 ``REDIS_URL``, ``REDIS_CACHE_URL`` (default: ``REDIS_URL``'s server, database 1) and
-``REDIS_MAX_CONNECTIONS`` come from the environment.
+``REDIS_MAX_CONNECTIONS`` come from the environment; with ``REDIS_SENTINELS``
+(comma-separated ``host:port``) both aliases are Sentinel-managed.
 """
 
 from __future__ import annotations
@@ -37,18 +38,25 @@ REDIS_CACHE_URL = os.environ.get(
 # Short socket timeouts so /health answers 503 fast when Redis is down.
 _FAIL_FAST = {"socket_connect_timeout": 2, "socket_timeout": 2}
 
+# REDIS_SENTINELS ("10.0.0.1:26379,10.0.0.2:26379"): both aliases are Sentinel-managed,
+# and REDIS_URL's host is the service name (redis://mymaster/0).
+_SENTINELS = [s for s in os.environ.get("REDIS_SENTINELS", "").split(",") if s]
+_KIND: dict[str, object] = {"KIND": "sentinel", "SENTINELS": _SENTINELS} if _SENTINELS else {}
+
 REDIS_POOLS = {
     "default": {
         "URL": REDIS_URL,
         "MAX_CONNECTIONS": int(os.environ.get("REDIS_MAX_CONNECTIONS", "10")),
         "TIMEOUT": 5,
         "OPTIONS": _FAIL_FAST,
+        **_KIND,
     },
     "cache": {
         "URL": REDIS_CACHE_URL,
         "MAX_CONNECTIONS": int(os.environ.get("REDIS_MAX_CONNECTIONS", "10")),
         "TIMEOUT": 5,
         "OPTIONS": _FAIL_FAST,
+        **_KIND,
     },
 }
 
