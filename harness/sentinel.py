@@ -168,16 +168,23 @@ class SwitchWatcher:
                 10.0,
                 "the +switch-master subscription",
             )
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+        self._lock = threading.Lock()
+        # One thread per sentinel, each blocked on its own socket: the first
+        # message is timed when it arrives, not when a round-robin poll gets to it.
+        self._threads = [
+            threading.Thread(target=self._run, args=(p,), daemon=True) for p in self._pubsubs
+        ]
+        for thread in self._threads:
+            thread.start()
 
-    def _run(self) -> None:
+    def _run(self, pubsub: Any) -> None:
         while not self._stop.is_set():
-            for pubsub in self._pubsubs:
-                message = pubsub.get_message(timeout=0.01)
-                if message is not None and message["type"] == "message":
-                    if self.first is None:
-                        self.first = time.monotonic()
+            message = pubsub.get_message(timeout=0.2)
+            if message is not None and message["type"] == "message":
+                now = time.monotonic()
+                with self._lock:
+                    if self.first is None or now < self.first:
+                        self.first = now
                     self.messages.append(message["data"].decode())
 
     def wait(self, timeout: float = 30.0) -> float:
@@ -188,6 +195,7 @@ class SwitchWatcher:
 
     def close(self) -> None:
         self._stop.set()
-        self._thread.join(5)
+        for thread in self._threads:
+            thread.join(5)
         for pubsub in self._pubsubs:
             pubsub.close()
