@@ -207,6 +207,8 @@ class SentinelPool(SharedConnectionPool):
         # True while the subscriber listens and has caught up: the address it
         # keeps is then trusted without asking the sentinels on every connect.
         self._trusted = False
+        # Set by a READONLY reply: the kept address is wrong until the sentinels are asked.
+        self._refused = False
         self._failovers = 0
         self._replica_counter: int | None = None
         self._subscriber: threading.Thread | None = None
@@ -258,8 +260,9 @@ class SentinelPool(SharedConnectionPool):
         """The primary's address: the subscriber's while it listens, else the sentinels'."""
         self._start_subscriber()
         primary = self._primary
-        if self._trusted and primary is not None:
+        if self._trusted and not self._refused and primary is not None:
             return primary
+        self._refused = False  # before asking: a READONLY during the query counts again
         with self._discover_lock:
             address = self.sentinel.discover_master(self.service_name)
         address = _address(address)
@@ -284,8 +287,8 @@ class SentinelPool(SharedConnectionPool):
     rotate_replicas = rotate_slaves
 
     def primary_refused(self) -> None:
-        """A connection got READONLY: stop trusting the known address until the next query."""
-        self._trusted = False
+        """A connection got READONLY: its next connect asks the sentinels, not the kept address."""
+        self._refused = True
 
     # -- following a failover --------------------------------------------------
 
