@@ -133,11 +133,27 @@ class _Generation:
 
     connection_pool: SentinelPool
 
+    _resolving = False
+
     def connect_to(self, address: tuple[str, int]) -> None:
         # Stamped before connecting: a failover during the connect leaves an
         # older stamp, so the connection is replaced at its next checkout.
         setattr(self, _GEN, self.connection_pool.generation)
-        super().connect_to(address)  # type: ignore[misc]
+        self._resolving = True
+        try:
+            super().connect_to(address)  # type: ignore[misc]
+        finally:
+            self._resolving = False
+
+    def connect_check_health(self, *args: Any, **kwargs: Any) -> None:
+        # redis-py 8's send_packed_command() reconnects a dropped connection with
+        # connect_check_health(), which skips SentinelManagedConnection.connect()
+        # and so goes back to the last address: after READONLY, the demoted
+        # primary. Only connect_to() (which asked the pool where) connects directly.
+        if self._resolving:
+            super().connect_check_health(*args, **kwargs)  # type: ignore[misc]
+        elif not getattr(self, "_sock", None):
+            self.connect()  # type: ignore[attr-defined]
 
     def read_response(self, *args: Any, **kwargs: Any) -> Any:
         # Skips SentinelManagedConnection.read_response (its keyword arguments

@@ -141,3 +141,59 @@ def test_shutdown_nosave_of_the_primary_gives_errors_only_inside_the_failover_wi
     assert not [e for e in writers.errors if e[0] < killed]
     assert window  # the outage was seen ...
     assert not late, late[:3]  # ... and nothing failed after the window
+
+
+def test_subscriber_moves_to_the_next_sentinel_when_its_sentinel_stops(
+    sentinel_set: SentinelSet, registry: PoolRegistry
+) -> None:
+    registry.get_redis().ping()
+    stats = lambda: registry.stats()["default"]["sentinel"]  # noqa: E731
+    wait_until(lambda: stats()["subscriber"] == "subscribed", 10, "the subscription")
+    first = stats()["subscribed_to"]
+    stopped = next(s for s in sentinel_set.sentinels if f"127.0.0.1:{s.port}" == first)
+    stopped.stop()
+    wait_until(
+        lambda: stats()["subscriber"] == "subscribed" and stats()["subscribed_to"] != first,
+        15,
+        "the subscriber to listen to another sentinel",
+    )
+    # Still following: a failover seen through the remaining sentinels.
+    _, new = sentinel_set.failover()
+    wait_until(lambda: stats()["primary"] == f"127.0.0.1:{new.port}", 10, "the switch")
+    registry.get_redis().incr(KEY)
+    assert counter(new.port) >= 1
+
+
+def test_without_the_subscriber_a_readonly_reply_moves_the_pool_to_the_new_primary(
+    sentinel_set: SentinelSet, registry: PoolRegistry
+) -> None:
+    writers = Writers(registry.get_redis)
+    try:
+        wait_until(lambda: writers.acks > 200, 10, "writes on the first primary")
+        pool: Any = registry.get_pool()
+        # Silence the subscriber (as if every sentinel were unreachable from here):
+        # only READONLY, once the sentinels demote the old primary, can move the pool.
+        pool._stop.set()
+        wait_until(lambda: pool.sentinel_stats()["subscriber"] == "stopped", 5, "silence")
+        old, new = sentinel_set.failover()
+        wait_until(
+            lambda: admin_role(old.port) == b"slave", 30, "the sentinels to demote the old primary"
+        )
+        acks = writers.acks
+        wait_until(lambda: writers.acks > acks + 500, 20, "writes after the demotion")
+        assert counter(new.port) > 0
+        assert pool.sentinel_stats()["primary"] == f"127.0.0.1:{new.port}"
+    finally:
+        writers.stop()
+    # The retry re-sent each command the READONLY reply refused: callers saw no error
+    # from the switch (only, possibly, while the old primary resynced).
+    assert not [e for _, e in writers.errors if "READONLY" in e], writers.errors[:3]
+
+
+def admin_role(port: int) -> bytes:
+    client = redis.Redis(port=port, socket_timeout=2, single_connection_client=True)
+    try:
+        role: Any = client.execute_command("ROLE")
+        return bytes(role[0])
+    finally:
+        client.close()
