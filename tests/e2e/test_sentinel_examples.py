@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from harness import RedisServer, SentinelSet, SwitchWatcher, wait_until
+from harness import ADMIN_NAME, RedisServer, SentinelSet, SwitchWatcher, wait_until
 from harness.appserver import AppServer, app_env, app_server
 
 pytestmark = pytest.mark.e2e
@@ -100,3 +100,24 @@ def test_gunicorn_workers_follow_a_sentinel_failover_without_restart(
             watcher.close()
         server.signal(signal.SIGTERM)
         assert server.wait_exit(30) == 0
+    # Every worker closed its pools: no client of the app is left on either data node
+    # (the sentinels' own links are named "sentinel-...").
+    for node in (old, new):
+        wait_until(
+            lambda n=node: not app_clients(n),
+            10,
+            f"the workers' connections to port {node.port} to close",
+        )
+
+
+def app_clients(server: RedisServer) -> list[dict[str, str]]:
+    """CLIENT LIST of normal clients but the sentinels' links and this query's own."""
+    client = redis.Redis(
+        port=server.port, socket_timeout=2, single_connection_client=True, client_name="probe"
+    )
+    try:
+        listed = client.client_list(_type="normal")
+    finally:
+        client.close()
+    ours = ("probe", ADMIN_NAME)
+    return [c for c in listed if not c["name"].startswith("sentinel-") and c["name"] not in ours]
