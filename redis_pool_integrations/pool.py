@@ -259,8 +259,9 @@ class PoolObserver(Protocol):
     ``"exhausted"`` (a caller gave up after ``waited`` seconds), ``"wait"``
     (a caller starts waiting), ``"redirect"`` (a caller leaves a closed pool),
     ``"discard"`` (a checked-out ``connection`` that could not connect),
-    ``"release"``, ``"close"`` and ``"failover"`` (KIND sentinel: the primary
-    moved). It must not do I/O, nor block.
+    ``"release"``, ``"close"``, and for KIND sentinel ``"failover"`` (the
+    primary moved) and ``"sentinel"`` (its connections to the sentinels
+    changed). It must not do I/O, nor block.
     """
 
     def __call__(

@@ -117,6 +117,12 @@ class _Metrics:
             "KIND sentinel: failovers the pool followed (the primary's address changed).",
             ["alias"],
         )
+        self.sentinel_connections = Gauge(
+            "redis_pool_sentinel_connections",
+            "KIND sentinel: connections to the sentinels (commands and the subscription).",
+            ["alias"],
+            multiprocess_mode="livesum",
+        )
 
 
 #: Every metric name this module exports (counters as exposed, with ``_total``).
@@ -132,6 +138,7 @@ METRIC_NAMES = (
     "redis_pool_connections_lost_total",
     "redis_pool_fork_resets_total",
     "redis_pool_sentinel_failovers_total",
+    "redis_pool_sentinel_connections",
 )
 
 _ZERO = PoolCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, False)
@@ -163,6 +170,7 @@ class _Alias:
         self.lost = m.lost.labels(alias)
         self.fork_resets = m.fork_resets.labels(alias)
         self.failovers = m.failovers.labels(alias)
+        self.sentinel_connections = m.sentinel_connections.labels(alias)
 
 
 class MetricsObserver:
@@ -203,6 +211,10 @@ class MetricsObserver:
                 a.exhausted.inc()
             elif event == "failover":
                 a.failovers.inc()
+            elif event == "sentinel":
+                # The sentinel pool's connections to the sentinels changed (a query
+                # opened one, the subscriber (un)subscribed, the pool closed).
+                a.sentinel_connections.set(pool.sentinel_connection_count())  # type: ignore[attr-defined]
             if waited is not None:
                 a.wait.observe(waited)
             if c.connections_num > last.connections_num:
@@ -231,6 +243,7 @@ class MetricsObserver:
             a.sums = [0, 0, 0, 0]
             for gauge in a.gauges:
                 gauge.set(0)
+            a.sentinel_connections.set(0)
 
 
 _state_lock = threading.Lock()

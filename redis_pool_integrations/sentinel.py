@@ -279,8 +279,11 @@ class SentinelPool(SharedConnectionPool):
         if self._trusted and not self._refused and primary is not None:
             return primary
         self._refused = False  # before asking: a READONLY during the query counts again
-        with self._discover_lock:
-            address = self.sentinel.discover_master(self.service_name)
+        try:
+            with self._discover_lock:
+                address = self.sentinel.discover_master(self.service_name)
+        finally:
+            self._report_sentinels()
         address = _address(address)
         self.follow(address)
         return address
@@ -288,8 +291,11 @@ class SentinelPool(SharedConnectionPool):
     def rotate_slaves(self) -> Iterator[tuple[str, int]]:
         """Replicas in turn (redis-py's round robin), then the primary as a last resort."""
         self._start_subscriber()
-        with self._discover_lock:
-            replicas = self.sentinel.discover_slaves(self.service_name)
+        try:
+            with self._discover_lock:
+                replicas = self.sentinel.discover_slaves(self.service_name)
+        finally:
+            self._report_sentinels()
         if replicas:
             if self._replica_counter is None:
                 self._replica_counter = random.randint(0, len(replicas) - 1)
@@ -404,6 +410,7 @@ class SentinelPool(SharedConnectionPool):
                 )
                 self._subscriber_state = "backing off"
                 self._subscribed_to = ""
+                self._report_sentinels()
                 self._stop.wait(delay)
                 delay = min(delay * 2, SUBSCRIBER_BACKOFF[1])
                 turn += 1
@@ -412,6 +419,7 @@ class SentinelPool(SharedConnectionPool):
         self._trusted = False
         self._subscriber_state = "stopped"
         self._subscribed_to = ""
+        self._report_sentinels()
 
     def _listen(self, client: Any, where: str) -> None:
         self._subscriber_state = "connecting"
@@ -433,6 +441,7 @@ class SentinelPool(SharedConnectionPool):
             self._trusted = self.is_master
             self._subscriber_state = "subscribed"
             self._subscribed_to = where
+            self._report_sentinels()
             last_heard = time.monotonic()
             pinged = False
             while not self._stop.is_set():
@@ -472,6 +481,7 @@ class SentinelPool(SharedConnectionPool):
         self._trusted = False
         for client in self._clients:
             client.connection_pool.disconnect()
+        self._report_sentinels()
 
     def forget_inherited(self) -> None:
         """In a forked child: also close this process's copies of the sentinel sockets."""
@@ -486,6 +496,17 @@ class SentinelPool(SharedConnectionPool):
             inner: Any = client.connection_pool
             for conn in [*inner._available_connections, *inner._in_use_connections]:
                 conn.disconnect()  # in a child: closes the descriptor only (redis-py)
+
+    def _report_sentinels(self) -> None:
+        # The metrics' gauge of sentinel connections (see PoolObserver, "sentinel").
+        if (observer := self.observer) is not None:
+            with self._lock:
+                observer(self, "sentinel", None, None)
+
+    def sentinel_connection_count(self) -> int:
+        """Connections to the sentinels open now: command connections and the subscription."""
+        stats = self.sentinel_stats()
+        return stats["sentinel_connections"] + (1 if stats["subscribed_to"] else 0)
 
     def sentinel_stats(self) -> SentinelStats:
         """This pool's :class:`SentinelStats`."""

@@ -24,6 +24,7 @@ import redis
 
 from harness import SentinelSet, wait_until
 from redis_pool_integrations import LazyRedis, PoolRegistry, RedisPoolError
+from redis_pool_integrations import prometheus as prom
 from redis_pool_integrations._report import pool_report
 from redis_pool_integrations.sentinel import SentinelPool
 
@@ -260,3 +261,35 @@ def test_password_in_sentinel_options_never_shows(sentinels: SentinelSet) -> Non
     finally:
         reg.close_all()
     assert not [t for t in texts if "s3cr3t-sentinel" in t]
+
+
+def test_metrics_count_the_connections_to_the_sentinels(
+    sentinels: SentinelSet, registry: PoolRegistry
+) -> None:
+    from .test_prometheus import value
+
+    prom.enable()
+    try:
+        registry.get_redis().ping()
+        wait_until(
+            lambda: registry.stats()["default"]["sentinel"]["subscriber"] == "subscribed",
+            10,
+            "the subscription",
+        )
+        pool = registry.get_pool()
+        assert isinstance(pool, SentinelPool)
+        expected = pool.sentinel_connection_count()
+        assert 2 <= expected <= len(sentinels.sentinels) + 1  # a query + the subscription
+        wait_until(
+            lambda: value("redis_pool_sentinel_connections", alias="default") == expected,
+            5,
+            "the gauge",
+        )
+        registry.close_all()
+        wait_until(
+            lambda: value("redis_pool_sentinel_connections", alias="default") == 0,
+            5,
+            "the gauge to drop to 0",
+        )
+    finally:
+        prom.disable()
