@@ -200,3 +200,23 @@ class SwitchWatcher:
             thread.join(5)
         for pubsub in self._pubsubs:
             pubsub.close()
+
+
+def read_while_primary(port: int, key: str) -> int | None:
+    """``GET key`` as an int on ``port`` if that server is still a primary, else None.
+
+    A fresh connection each time: a demoted primary closes its clients. Once
+    the sentinels demote a server it resyncs from the new primary and its
+    counters stop meaning "writes it acknowledged": the caller must not use them.
+    """
+    import redis
+
+    client = redis.Redis(port=port, socket_timeout=2, single_connection_client=True)
+    try:
+        pipe: Any = client.pipeline(transaction=True)
+        pipe.get(key)
+        pipe.execute_command("ROLE")
+        value, role = pipe.execute()
+    finally:
+        client.close()
+    return int(value or 0) if role[0] in (b"master", "master") else None
