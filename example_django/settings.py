@@ -2,7 +2,8 @@
 
 ``REDIS_URL``, ``REDIS_CACHE_URL`` (default: ``REDIS_URL``'s server, database 1),
 ``REDIS_MAX_CONNECTIONS`` and ``REDIS_BREAKER`` (``failures,cooldown``, e.g. ``5,2``:
-turns the circuit breaker on) come from the environment.
+turns the circuit breaker on) come from the environment; with ``REDIS_SENTINELS``
+(comma-separated ``host:port``) both aliases are Sentinel-managed.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ _FAIL_FAST = {"socket_connect_timeout": 2, "socket_timeout": 2}
 _failures, _, _cooldown = os.environ.get("REDIS_BREAKER", "").partition(",")
 _BREAKER = {"FAILURES": _failures, "COOLDOWN": _cooldown or "5"} if _failures else None
 
+# REDIS_SENTINELS ("10.0.0.1:26379,10.0.0.2:26379"): both aliases are Sentinel-managed,
+# and REDIS_URL's host is the service name (redis://mymaster/0).
+_SENTINELS = [s for s in os.environ.get("REDIS_SENTINELS", "").split(",") if s]
+_KIND: dict[str, object] = {"KIND": "sentinel", "SENTINELS": _SENTINELS} if _SENTINELS else {}
+
 REDIS_POOLS = {
     "default": {
         "URL": REDIS_URL,
@@ -52,6 +58,7 @@ REDIS_POOLS = {
         "TIMEOUT": 5,
         "OPTIONS": _FAIL_FAST,
         "BREAKER": _BREAKER,
+        **_KIND,
     },
     "cache": {
         "URL": REDIS_CACHE_URL,
@@ -59,6 +66,7 @@ REDIS_POOLS = {
         "TIMEOUT": 5,
         "OPTIONS": _FAIL_FAST,
         "BREAKER": _BREAKER,
+        **_KIND,
     },
 }
 

@@ -6,7 +6,9 @@ Run it from the repository root::
 
 Environment: ``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``),
 ``REDIS_MAX_CONNECTIONS`` (default 10, per worker process) and ``REDIS_BREAKER``
-(``failures,cooldown``, e.g. ``5,2``: turns the circuit breaker on).
+(``failures,cooldown``, e.g. ``5,2``: turns the circuit breaker on); with
+``REDIS_SENTINELS`` (comma-separated ``host:port``) the ``default`` alias is
+Sentinel-managed and ``REDIS_URL``'s host is the service name.
 """
 
 from __future__ import annotations
@@ -31,16 +33,33 @@ STARTUP: dict[str, int] = {}
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` overrides the environment (used by the tests)."""
     app = Flask(__name__)
-    app.config["REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    app.config["REDIS_MAX_CONNECTIONS"] = int(os.environ.get("REDIS_MAX_CONNECTIONS", "10"))
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    max_connections = int(os.environ.get("REDIS_MAX_CONNECTIONS", "10"))
     # Fail fast: a down or stuck Redis makes /health answer 503 within seconds
     # instead of holding a worker.
-    app.config["REDIS_OPTIONS"] = {"socket_connect_timeout": 2, "socket_timeout": 5}
+    options = {"socket_connect_timeout": 2, "socket_timeout": 5}
     failures, _, cooldown = os.environ.get("REDIS_BREAKER", "").partition(",")
-    if failures:
-        # After FAILURES consecutive connection failures or timeouts the alias
-        # fails at once for COOLDOWN seconds, then one request probes the server.
-        app.config["REDIS_BREAKER"] = {"FAILURES": failures, "COOLDOWN": cooldown or "5"}
+    # After FAILURES consecutive connection failures or timeouts the alias
+    # fails at once for COOLDOWN seconds, then one request probes the server.
+    breaker = {"FAILURES": failures, "COOLDOWN": cooldown or "5"} if failures else None
+    sentinels = [s for s in os.environ.get("REDIS_SENTINELS", "").split(",") if s]
+    if sentinels:
+        # A Sentinel-managed primary: REDIS_URL's host is the service name.
+        app.config["REDIS_POOLS"] = {
+            "default": {
+                "KIND": "sentinel",
+                "URL": url,
+                "SENTINELS": sentinels,
+                "MAX_CONNECTIONS": max_connections,
+                "OPTIONS": options,
+                "BREAKER": breaker,
+            }
+        }
+    else:
+        app.config["REDIS_URL"] = url
+        app.config["REDIS_MAX_CONNECTIONS"] = max_connections
+        app.config["REDIS_OPTIONS"] = options
+        app.config["REDIS_BREAKER"] = breaker
     app.config.update(config or {})
     redis_pools.init_app(app)
 

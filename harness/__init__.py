@@ -19,7 +19,13 @@ from .clients import ADMIN_NAME, admin_client, no_retry
 from .cluster import ClusterNode, RedisCluster, running_cluster
 from .ports import pick_port
 from .redis_server import PortTaken, RedisServer, redis_binary, running_server
-from .sentinel import SentinelServer, SentinelSet, running_sentinel_set
+from .sentinel import (
+    SentinelServer,
+    SentinelSet,
+    SwitchWatcher,
+    read_while_primary,
+    running_sentinel_set,
+)
 from .wait import WaitTimeout, wait_until
 
 __all__ = [
@@ -30,10 +36,12 @@ __all__ = [
     "RedisServer",
     "SentinelServer",
     "SentinelSet",
+    "SwitchWatcher",
     "WaitTimeout",
     "admin_client",
     "no_retry",
     "pick_port",
+    "read_while_primary",
     "redis_binary",
     "running_cluster",
     "running_sentinel_set",

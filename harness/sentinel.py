@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -96,6 +98,33 @@ class SentinelSet:
         seen = {int(r["port"]) for r in replicas if not r["is_sdown"]}
         return self.replica.port in seen and len(others) == 2
 
+    def sentinel_urls(self) -> list[str]:
+        """``["127.0.0.1:port", ...]``: the SENTINELS setting of a sentinel alias."""
+        return [f"127.0.0.1:{s.port}" for s in self.sentinels]
+
+    def failover(self, timeout: float = 30.0) -> tuple[RedisServer, RedisServer]:
+        """``SENTINEL FAILOVER`` and wait until the sentinels name the replica.
+
+        Returns ``(old primary, new primary)`` and swaps :attr:`primary` and
+        :attr:`replica` accordingly.
+        """
+        assert self.replica is not None
+        old, new = self.primary, self.replica
+        running = [s for s in self.sentinels if s.proc is not None]  # a test may stop one
+        admin: Any = running[0].admin()
+        admin.execute_command("SENTINEL", "FAILOVER", SERVICE)
+        wait_until(
+            lambda: all(self._names(s) == new.port for s in running),
+            timeout,
+            f"every sentinel to name port {new.port} as the primary",
+        )
+        self.primary, self.replica = new, old
+        return old, new
+
+    def _names(self, sentinel: SentinelServer) -> int | None:
+        address: Any = sentinel.admin().sentinel_get_master_addr_by_name(SERVICE)
+        return int(address[1]) if address else None
+
     def stop(self) -> None:
         """Stop the sentinels first (so none starts a failover), then the data nodes."""
         for server in [*self.sentinels, self.replica, self.primary]:
@@ -111,3 +140,83 @@ def running_sentinel_set(workdir: Path) -> Iterator[SentinelSet]:
         yield sentinels.start()
     finally:
         sentinels.stop()
+
+
+class SwitchWatcher:
+    """Subscribes to ``+switch-master`` on every sentinel; records when the first arrives.
+
+    The test's own clock for "1 s after +switch-master": ``first`` is the
+    ``time.monotonic()`` of the first message any sentinel published.
+    """
+
+    def __init__(self, sentinels: SentinelSet) -> None:
+        self.first: float | None = None
+        self.messages: list[str] = []
+        self._stop = threading.Event()
+        self._pubsubs: list[Any] = []
+        for sentinel in sentinels.sentinels:
+            admin: Any = sentinel.admin()
+            pubsub = admin.pubsub()
+            pubsub.subscribe("+switch-master")
+            self._pubsubs.append(pubsub)
+        # Every subscription confirmed before the caller triggers anything.
+        for pubsub in self._pubsubs:
+            wait_until(
+                lambda p=pubsub: (
+                    (m := p.get_message(timeout=0.1)) is not None  # type: ignore[misc]
+                    and m["type"] == "subscribe"
+                ),
+                10.0,
+                "the +switch-master subscription",
+            )
+        self._lock = threading.Lock()
+        # One thread per sentinel, each blocked on its own socket: the first
+        # message is timed when it arrives, not when a round-robin poll gets to it.
+        self._threads = [
+            threading.Thread(target=self._run, args=(p,), daemon=True) for p in self._pubsubs
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _run(self, pubsub: Any) -> None:
+        while not self._stop.is_set():
+            message = pubsub.get_message(timeout=0.2)
+            if message is not None and message["type"] == "message":
+                now = time.monotonic()
+                with self._lock:
+                    if self.first is None or now < self.first:
+                        self.first = now
+                    self.messages.append(message["data"].decode())
+
+    def wait(self, timeout: float = 30.0) -> float:
+        """The monotonic time of the first ``+switch-master``, waiting for it."""
+        wait_until(lambda: self.first is not None, timeout, "a +switch-master message")
+        assert self.first is not None
+        return self.first
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(5)
+        for pubsub in self._pubsubs:
+            pubsub.close()
+
+
+def read_while_primary(port: int, key: str) -> int | None:
+    """``GET key`` as an int on ``port`` if that server is still a primary, else None.
+
+    A fresh connection each time: a demoted primary closes its clients. Once
+    the sentinels demote a server it resyncs from the new primary and its
+    counters stop meaning "writes it acknowledged": the caller must not use them.
+    """
+    import redis
+
+    client = redis.Redis(port=port, socket_timeout=2, single_connection_client=True)
+    try:
+        pipe: Any = client.pipeline(transaction=True)
+        pipe.get(key)
+        pipe.execute_command("ROLE")
+        value, role = pipe.execute()
+    finally:
+        client.close()
+    return int(value or 0) if role[0] in (b"master", "master") else None

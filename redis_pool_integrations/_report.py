@@ -25,6 +25,7 @@ __all__ = [
     "EXIT_PING_FAILED",
     "EXIT_USAGE",
     "PING_COLUMN",
+    "SENTINEL_COLUMNS",
     "STATS_COLUMNS",
     "PoolReport",
     "ping_timeout",
@@ -55,6 +56,12 @@ STATS_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 #: The column a pinged report adds: ``ok`` or ``failed: <error without password>``.
 PING_COLUMN = ("ping", "ping")
+#: The columns a report adds when an alias is KIND "sentinel" (from its ``sentinel`` stats).
+SENTINEL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("primary", "sentinel.primary"),
+    ("failovers", "sentinel.failovers"),
+    ("subscriber", "sentinel.subscriber"),
+)
 
 
 def ping_timeout(value: object) -> float:
@@ -87,10 +94,12 @@ def stats_table(
 
     ``extra`` appends columns, e.g. ``[PING_COLUMN]`` for rows that carry it.
     """
-    columns = [*STATS_COLUMNS, *extra]
+    sentinel = any(row.get("kind") == "sentinel" for row in stats.values())
+    columns = [*STATS_COLUMNS, *(SENTINEL_COLUMNS if sentinel else ()), *extra]
     lines = [[title for title, _ in columns]]
     for alias, row in stats.items():
-        values = {"alias": alias, **row}
+        nested = row.get("sentinel") or {}
+        values = {"alias": alias, **row, **{f"sentinel.{k}": v for k, v in nested.items()}}
         lines.append([str(values.get(key, "")) for _, key in columns])
     widths = [max(len(line[i]) for line in lines) for i in range(len(columns))]
     return "\n".join(

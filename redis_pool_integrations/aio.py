@@ -735,6 +735,10 @@ class AsyncPools:
         def build(settings: PoolSettings) -> _AsyncEntry:
             # Under the registry's lock: no I/O here (building opens nothing).
             nonlocal started
+            if settings.kind == "sentinel":
+                from .sentinel import async_not_built
+
+                raise async_not_built(alias)
             record = self._loops.get(id(loop))
             if record is None or record.loop_ref() is not loop:
                 record = _LoopPools(loop)

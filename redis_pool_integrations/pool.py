@@ -303,8 +303,10 @@ class PoolObserver(Protocol):
     (a caller starts waiting), ``"redirect"`` (a caller leaves a closed pool),
     ``"discard"`` (a checked-out ``connection`` that could not connect),
     ``"release"``, ``"close"``, ``"rejected"`` (the circuit breaker refused a
-    checkout) and ``"breaker"`` (the breaker opened or closed; read
-    :attr:`SharedConnectionPool.breaker`). It must not do I/O, nor block.
+    checkout), ``"breaker"`` (the breaker opened or closed; read
+    :attr:`SharedConnectionPool.breaker`), and for KIND sentinel ``"failover"``
+    (the primary moved) and ``"sentinel"`` (its connections to the sentinels
+    changed). It must not do I/O, nor block.
     """
 
     def __call__(

@@ -126,6 +126,17 @@ class _Metrics:
             "Checkouts refused at once with PoolUnavailableError (breaker open).",
             ["alias"],
         )
+        self.failovers = Counter(
+            "redis_pool_sentinel_failovers",
+            "KIND sentinel: failovers the pool followed (the primary's address changed).",
+            ["alias"],
+        )
+        self.sentinel_connections = Gauge(
+            "redis_pool_sentinel_connections",
+            "KIND sentinel: connections to the sentinels (commands and the subscription).",
+            ["alias"],
+            multiprocess_mode="livesum",
+        )
 
 
 #: Every metric name this module exports (counters as exposed, with ``_total``).
@@ -143,6 +154,8 @@ METRIC_NAMES = (
     "redis_pool_breaker_open",
     "redis_pool_breaker_opened_total",
     "redis_pool_breaker_rejected_total",
+    "redis_pool_sentinel_failovers_total",
+    "redis_pool_sentinel_connections",
 )
 
 _ZERO = PoolCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, False)
@@ -178,6 +191,8 @@ class _Alias:
         self.fork_resets = m.fork_resets.labels(alias)
         self.breaker_opened = m.breaker_opened.labels(alias)
         self.breaker_rejected = m.breaker_rejected.labels(alias)
+        self.failovers = m.failovers.labels(alias)
+        self.sentinel_connections = m.sentinel_connections.labels(alias)
 
 
 class MetricsObserver:
@@ -219,6 +234,12 @@ class MetricsObserver:
                 a.checkouts.inc()
             elif event == "exhausted":
                 a.exhausted.inc()
+            elif event == "failover":
+                a.failovers.inc()
+            elif event == "sentinel":
+                # The sentinel pool's connections to the sentinels changed (a query
+                # opened one, the subscriber (un)subscribed, the pool closed).
+                a.sentinel_connections.set(pool.sentinel_connection_count())  # type: ignore[attr-defined]
             if waited is not None:
                 a.wait.observe(waited)
             if c.connections_num > last.connections_num:
@@ -254,6 +275,7 @@ class MetricsObserver:
             a.sums = [0, 0, 0, 0, 0]
             for gauge in a.gauges:
                 gauge.set(0)
+            a.sentinel_connections.set(0)
 
 
 _state_lock = threading.Lock()

@@ -307,7 +307,7 @@ class PoolRegistry:
                     built = self._settings.get(alias)
                     if built is None:
                         raise PoolNotFoundError(alias, list(self._settings))
-                    pool = SharedConnectionPool.from_settings(
+                    pool = _pool_class(built).from_settings(
                         built,
                         successor=functools.partial(self.get_pool, alias),
                         close_grace=self.close_grace,
@@ -583,7 +583,21 @@ class PoolRegistry:
         )
 
 
+def _pool_class(settings: PoolSettings) -> type[SharedConnectionPool]:
+    """The pool class of ``settings.kind`` (kinds other than standalone have their module)."""
+    if settings.kind == "sentinel":
+        from .sentinel import SentinelPool
+
+        return SentinelPool
+    return SharedConnectionPool
+
+
 def _ping_once(settings: PoolSettings, timeout: float) -> None:
+    if settings.kind == "sentinel":
+        from .sentinel import ping_sentinel_alias
+
+        ping_sentinel_alias(settings, timeout)
+        return
     options = dict(settings.options)
     for key in ("socket_connect_timeout", "socket_timeout"):
         # Keep a shorter timeout the user set; never wait longer than asked here.

@@ -27,6 +27,7 @@ Nothing here imports Django or Flask or touches the network.
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -78,8 +79,13 @@ MAX_CONNECTIONS_LIMIT = 65_535
 #: (it is also the Redis server's default ``maxclients``): W001.
 HUGE_MAX_CONNECTIONS = 10_000
 KIND_STANDALONE = "standalone"
-#: Pool kinds the settings model reserves; only ``standalone`` is built today.
-PLANNED_KINDS = ("sentinel", "cluster")
+KIND_SENTINEL = "sentinel"
+#: Every pool kind the settings model knows.
+KINDS = (KIND_STANDALONE, KIND_SENTINEL, "cluster")
+#: Kinds reserved but not built yet.
+PLANNED_KINDS = ("cluster",)
+#: ROLE of a sentinel alias: the primary, or a read-only pool over the replicas.
+ROLES = ("master", "replica")
 
 #: Every problem code, what it means. Framework adapters prefix them
 #: (Django: ``redis_pool_integrations.E003``); a test asserts they are unique.
@@ -112,6 +118,17 @@ CODES: dict[str, str] = {
     "E154": "URL query parameter overrides MAX_CONNECTIONS or TIMEOUT",
     "E155": "URL and OPTIONS (or two parts of the URL) set one option to different values",
     "E156": "URL has no scheme (host:port written without redis://)",
+    "E200": "a sentinel alias without SENTINELS",
+    "E201": "SENTINELS is not a non-empty list of 'host:port' strings",
+    "E202": "a SENTINELS entry is not a valid 'host:port' (or (host, port))",
+    "E203": "a sentinel is listed twice in SENTINELS",
+    "E204": "SENTINEL_OPTIONS is not a mapping",
+    "E205": "a SENTINEL_OPTIONS option redis-py's sentinel connections do not accept",
+    "E206": "a SENTINEL_OPTIONS option's value is wrong",
+    "E207": "ROLE is not 'master' or 'replica'",
+    "E208": "SENTINELS, SENTINEL_OPTIONS or ROLE on an alias that is not KIND 'sentinel'",
+    "E209": "a sentinel alias's URL: unix://, a port, or no service name",
+    "E210": "an OPTIONS entry a sentinel alias cannot take (connection_class)",
     "E300": "BREAKER is not a mapping (or None: off)",
     "E301": "BREAKER has an unknown key (a typo)",
     "E302": "BREAKER's FAILURES is not an integer >= 1",
@@ -158,17 +175,26 @@ class PoolSettings:
     leak_warning_seconds: float | None = None
     #: The circuit breaker (:mod:`~redis_pool_integrations.breaker`); None: off.
     breaker: BreakerSettings | None = None
+    #: KIND "sentinel": the sentinels' ``(host, port)`` addresses, in order.
+    sentinels: tuple[tuple[str, int], ...] = ()
+    #: KIND "sentinel": connection options for the sentinels (may hold a password).
+    sentinel_options: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    #: KIND "sentinel": "master" (the primary) or "replica" (read-only, over the replicas).
+    role: str = "master"
 
     def __post_init__(self) -> None:
         # A private copy behind a read-only view: the caller's dict can change
         # later without changing settings the registry compares.
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+        object.__setattr__(self, "sentinel_options", MappingProxyType(dict(self.sentinel_options)))
+        object.__setattr__(self, "sentinels", tuple(tuple(s) for s in self.sentinels))
 
     def __hash__(self) -> int:
         # Option values may be unhashable (lists, dicts); equal settings still
         # hash equal because equal options have equal names.
         fields = (self.alias, self.url, self.max_connections, self.timeout, self.kind, self.breaker)
-        return hash((*fields, *sorted(self.options)))
+        sentinel = (self.sentinels, self.role, *sorted(self.sentinel_options))
+        return hash((*fields, *sorted(self.options), *sentinel))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # mappingproxy cannot be pickled; rebuild from a plain dict.
@@ -183,6 +209,9 @@ class PoolSettings:
                 self.kind,
                 self.leak_warning_seconds,
                 self.breaker,
+                self.sentinels,
+                dict(self.sentinel_options),
+                self.role,
             ),
         )
 
@@ -196,7 +225,14 @@ class PoolSettings:
             f"PoolSettings(alias={self.alias!r}, url={self.redacted_url!r}, "
             f"max_connections={self.max_connections}, timeout={self.timeout:g}, "
             f"options={sorted(self.options)!r}, kind={self.kind!r}, "
-            f"leak_warning_seconds={self.leak_warning_seconds!r}, breaker={self.breaker!r})"
+            f"leak_warning_seconds={self.leak_warning_seconds!r}, breaker={self.breaker!r}"
+            + (
+                f", sentinels={list(map(format_address, self.sentinels))!r}, "
+                f"sentinel_options={sorted(self.sentinel_options)!r}, role={self.role!r}"
+                if self.kind == KIND_SENTINEL
+                else ""
+            )
+            + ")"
         )
 
 
@@ -229,6 +265,11 @@ class _Alias:
         self.url_options: dict[str, Any] = {}
         url, options = raw.get(parser.spell("url")), raw.get(parser.spell("options"))
         self.secrets = secrets_of(url, options if isinstance(options, Mapping) else None)
+        sentinel_options = raw.get(parser.spell("sentinel_options"))
+        if isinstance(sentinel_options, Mapping):
+            self.secrets = sorted(
+                {*self.secrets, *secrets_of(None, sentinel_options)}, key=len, reverse=True
+            )
 
     def label(self, key: str) -> str:
         return self.parser.label(self.alias, key)
@@ -726,18 +767,220 @@ def _check_options(a: _Alias, options: Any) -> Any:
 
 def _check_kind(a: _Alias, kind: Any) -> Any:
     label = a.label("kind")
-    if kind != KIND_STANDALONE:
+    if not isinstance(kind, str) or kind not in KINDS or kind in PLANNED_KINDS:
         planned = isinstance(kind, str) and kind in PLANNED_KINDS
+        built = ", ".join(repr(k) for k in KINDS if k not in PLANNED_KINDS)
         a.add(
             "E011",
             label,
             f"{label} {_shown(kind)} is "
             + ("not supported yet." if planned else "not a known pool kind."),
-            f"Remove {label} or set it to {KIND_STANDALONE!r} "
-            "(sentinel and cluster pools are planned, not built).",
+            f"Remove {label} or set it to one of {built}.",
         )
         return _MISSING
     return kind
+
+
+# -- KIND "sentinel" ------------------------------------------------------------
+
+#: Keys only a KIND "sentinel" alias takes.
+SENTINEL_KEYS = ("sentinels", "sentinel_options", "role")
+# Redis() arguments that make no sense for a sentinel connection (Sentinel
+# passes host and port itself; the rest would bypass or replace its pool).
+_NOT_SENTINEL_OPTIONS = frozenset(
+    {"host", "port", "connection_pool", "unix_socket_path", "single_connection_client", "db"}
+)
+
+
+def format_address(address: tuple[str, int]) -> str:
+    """``host:port``, with an IPv6 host in brackets (``[::1]:26379``)."""
+    host, port = address
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def parse_address(entry: object) -> tuple[str, int] | None:
+    """``(host, port)`` from ``"host:port"``, ``"[::1]:26379"`` or a pair; None if invalid."""
+    if isinstance(entry, str):
+        host, sep, port_text = entry.rpartition(":")
+        if not sep:
+            return None
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        elif ":" in host:
+            return None  # an IPv6 address must be written in brackets
+        port: object = port_text
+    elif isinstance(entry, (tuple, list)) and len(entry) == 2:
+        host, port = entry
+    else:
+        return None
+    if not isinstance(host, str) or not host or any(c in host for c in "/@[] "):
+        return None
+    if isinstance(port, str) and port.isascii() and port.isdigit():
+        port = int(port)
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        return None
+    return host, port
+
+
+def _check_sentinels(a: _Alias, value: Any) -> Any:
+    label = a.label("sentinels")
+    example = "['10.0.0.1:26379', '10.0.0.2:26379', '[::1]:26379']"
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)) or not value:
+        a.add(
+            "E201",
+            label,
+            f"{label} must be a non-empty list of 'host:port' strings, got {_shown(value)}.",
+            f"List every sentinel, e.g. {example}.",
+        )
+        return _MISSING
+    seen: dict[tuple[str, int], int] = {}
+    addresses: list[tuple[str, int]] = []
+    for i, entry in enumerate(value):
+        address = parse_address(entry)
+        if address is None:
+            a.add(
+                "E202",
+                label,
+                f"{label}[{i}] {_shown(entry)} is not a sentinel address.",
+                "Write 'host:port' with a port in 1-65535 (an IPv6 host in brackets: "
+                "'[::1]:26379'), or a (host, port) pair.",
+            )
+            continue
+        key = (address[0].lower(), address[1])
+        if key in seen:
+            a.add(
+                "E203",
+                label,
+                f"{label}[{i}] {format_address(address)!r} repeats {label}[{seen[key]}].",
+                "List each sentinel once.",
+            )
+            continue
+        seen[key] = i
+        addresses.append(address)
+    if len(addresses) != len(value):
+        return _MISSING
+    return tuple(addresses)
+
+
+def sentinel_accepted_options() -> frozenset[str]:
+    """Options redis-py's ``Sentinel`` passes to each sentinel's ``Redis()`` (sentinel_kwargs)."""
+    names = {
+        p.name
+        for p in inspect.signature(redis.Redis.__init__).parameters.values()
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
+    return frozenset(names - _NOT_SENTINEL_OPTIONS - {"self"})
+
+
+def _check_sentinel_options(a: _Alias, options: Any) -> Any:
+    label = a.label("sentinel_options")
+    if not isinstance(options, Mapping):
+        a.add(
+            "E204",
+            label,
+            f"{label} must be a mapping of connection options for the sentinels, "
+            f"got {type(options).__name__}.",
+            f"Set {label} to a dict such as {{'socket_timeout': 0.5, 'password': ...}}.",
+        )
+        return _MISSING
+    accepted = sentinel_accepted_options()
+    converted: dict[str, Any] = {}
+    for name, value in options.items():
+        shown = name if isinstance(name, str) else repr(name)
+        if not isinstance(name, str) or name not in accepted:
+            close = _suggest(shown, accepted)
+            a.add(
+                "E205",
+                label,
+                f"option {shown!r} in {label} is not accepted by redis-py's sentinel connections.",
+                f"Did you mean {close[0]!r}?"
+                if close
+                else "See the arguments of redis.Redis() for the accepted names "
+                "(host and port come from the SENTINELS key).",
+            )
+            continue
+        rule = OPTION_RULES.get(name)
+        if rule is None or name in ("max_connections", "timeout"):
+            converted[name] = value
+            continue
+        try:
+            converted[name] = rule.convert(value)
+        except Refused:
+            _value_problem(a, "E206", label, f"option {name!r} in {label}", rule, value)
+    return converted
+
+
+def _check_role(a: _Alias, value: Any) -> Any:
+    label = a.label("role")
+    if value not in ROLES:
+        close = _suggest(value, ROLES) if isinstance(value, str) else []
+        a.add(
+            "E207",
+            label,
+            f"{label} must be 'master' or 'replica', got {_shown(value)}.",
+            f"Did you mean {close[0]!r}?"
+            if close
+            else "Use 'master' (the primary, the default) or 'replica' (reads only).",
+        )
+        return _MISSING
+    return value
+
+
+def _check_kind_keys(a: _Alias, values: dict[str, Any], given: Mapping[str, Any]) -> None:
+    """Keys of one kind on an alias of another, and what a sentinel alias must have."""
+    kind = values.get("kind")
+    if kind is _MISSING:
+        return  # E011 already
+    if kind != KIND_SENTINEL:
+        for name in SENTINEL_KEYS:
+            if name in given:
+                label = a.label(name)
+                a.add(
+                    "E208",
+                    label,
+                    f"{label} is set, but {a.label('kind')} is {kind!r}; only {a.label('kind')} "
+                    f"{KIND_SENTINEL!r} takes it.",
+                    f"Set {a.label('kind')} to {KIND_SENTINEL!r}, or remove {label}.",
+                )
+        return
+    if "sentinels" not in given:
+        label = a.label("sentinels")
+        a.add(
+            "E200",
+            label,
+            f"{label} is missing: a {KIND_SENTINEL!r} alias asks the sentinels where "
+            "the primary is.",
+            f"Set {label} to the sentinels' addresses, e.g. ['10.0.0.1:26379', "
+            "'10.0.0.2:26379', '10.0.0.3:26379'].",
+        )
+    url = values.get("url")
+    url_label = a.label("url")
+    if isinstance(url, str) and url is not _MISSING:
+        parts = urlsplit(url)
+        problem = (
+            "is a unix:// URL; the sentinels give a host and port"
+            if a.scheme == "unix"
+            else "has a port; the sentinels give the primary's port"
+            if parts.port is not None
+            else None
+        )
+        if problem is not None:
+            a.add(
+                "E209",
+                url_label,
+                f"{url_label} {redact_url(url)!r} {problem}.",
+                "Write the service name the sentinels monitor as the host, like "
+                "'redis://:password@mymaster/0' (rediss:// for TLS).",
+            )
+    options = values.get("options")
+    if isinstance(options, Mapping) and "connection_class" in options:
+        label = a.label("options")
+        a.add(
+            "E210",
+            label,
+            f"option 'connection_class' in {label} cannot be used on a {KIND_SENTINEL!r} alias.",
+            "Remove it: the pool uses redis-py's SentinelManagedConnection (SSL with rediss://).",
+        )
 
 
 #: The pool keys, in the order they are checked (the URL first: the options
@@ -750,6 +993,9 @@ KEY_TABLE: tuple[Key, ...] = (
     Key("kind", KIND_STANDALONE, "str", _check_kind),
     Key("leak_warning_seconds", None, "float | None", _check_leak_warning_seconds),
     Key("breaker", None, "mapping | None", _check_breaker),
+    Key("sentinels", (), "list[str]", _check_sentinels),
+    Key("sentinel_options", MappingProxyType({}), "mapping", _check_sentinel_options),
+    Key("role", "master", "str", _check_role),
 )
 KEYS = tuple(k.name for k in KEY_TABLE)
 
@@ -884,6 +1130,7 @@ class _Parser:
                 values[entry.name] = _MISSING
             else:
                 values[entry.name] = entry.default
+        _check_kind_keys(a, values, known)
         if a.failed or any(v is _MISSING for v in values.values()):
             return None
         _check_together(a, values)

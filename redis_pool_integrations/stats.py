@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, TypedDict
 from .breaker import CLOSED, OFF, Breaker
 from .config import PoolSettings
 from .pool import SharedConnectionPool
+from .sentinel import sentinel_stats
 
 if TYPE_CHECKING:
     from .aio import AsyncPoolStats
+    from .sentinel import SentinelStats
 
 __all__ = ["PoolStats", "pool_stats"]
 
@@ -66,6 +68,9 @@ class PoolStats(_AsyncKey):
     breaker_opened: int
     #: Checkouts refused at once with PoolUnavailableError while it was open.
     breaker_rejected: int
+    #: KIND "sentinel": the primary's address, failovers followed, sentinel
+    #: connections, the subscriber (empty values for other kinds).
+    sentinel: SentinelStats
 
 
 def pool_stats(
@@ -117,6 +122,7 @@ def pool_stats(
         "breaker_opened": b["opened"],
         "breaker_rejected": b["rejected"],
         "async": async_stats,
+        "sentinel": sentinel_stats(pool, settings),
     }
 
 

@@ -31,6 +31,7 @@ from redis_pool_integrations.redact import redact_text, secrets_of
 from redis_pool_integrations.settings import MAX_CONNECTIONS_LIMIT
 
 OK = {"url": "redis://127.0.0.1:6379/0"}
+SENTINEL = {"url": "redis://mymaster/0", "kind": "sentinel", "sentinels": ["127.0.0.1:26379"]}
 
 
 class OtherConn(redis.connection.Connection):
@@ -64,7 +65,7 @@ CASES: list[Any] = [
     ("E009", {"default": {**OK, "options": {"socket_timout": 1}}}, ["'socket_timeout'"]),
     ("E009", {"default": {**OK, "options": {"ssl_ca_certs": "ca.pem"}}}, ["rediss://"]),
     ("E010", {"default": {**OK, "options": {"port": 6380}}}, ["conflicts with the URL"]),
-    ("E011", {"default": {**OK, "kind": "sentinel"}}, ["not supported yet"]),
+    ("E011", {"default": {**OK, "kind": "cluster"}}, ["not supported yet"]),
     ("E011", {"default": {**OK, "kind": "galaxy"}}, ["not a known pool kind"]),
     ("W001", {"default": {**OK, "max_connections": 50_000}}, ["per worker process"]),
     ("E012", {"default": {**OK, "timeout": 1e10}}, ["longer than this platform can wait"]),
@@ -138,6 +139,22 @@ CASES: list[Any] = [
         "E304",
         {"default": {"url": "redis://h/0", "options": {"socket_timeout": None}, "breaker": {}}},
         ["no 'socket_timeout'", "Add 'socket_timeout'"],
+    ),
+    # KIND "sentinel" (more in tests/test_sentinel_settings.py).
+    ("E200", {"default": {"url": "redis://mymaster/0", "kind": "sentinel"}}, ["sentinels"]),
+    ("E201", {"default": {**SENTINEL, "sentinels": "h:26379"}}, ["non-empty list"]),
+    ("E202", {"default": {**SENTINEL, "sentinels": ["::1:26379"]}}, ["'[::1]:26379'"]),
+    ("E203", {"default": {**SENTINEL, "sentinels": ["h:1", "H:1"]}}, ["sentinels[0]"]),
+    ("E204", {"default": {**SENTINEL, "sentinel_options": []}}, ["mapping"]),
+    ("E205", {"default": {**SENTINEL, "sentinel_options": {"pasword": "x"}}}, ["'password'"]),
+    ("E206", {"default": {**SENTINEL, "sentinel_options": {"socket_timeout": -1}}}, ["> 0"]),
+    ("E207", {"default": {**SENTINEL, "role": "slave"}}, ["'replica'"]),
+    ("E208", {"default": {**OK, "role": "replica"}}, ["role is set", "'sentinel'"]),
+    ("E209", {"default": {**SENTINEL, "url": "redis://mymaster:6379/0"}}, ["has a port"]),
+    (
+        "E210",
+        {"default": {**SENTINEL, "options": {"connection_class": redis.connection.Connection}}},
+        ["SentinelManagedConnection"],
     ),
     # The alias level forgotten: one problem saying so, not one per key.
     (

@@ -258,6 +258,16 @@ def test_stats_report_every_alias_with_zeros_until_built(
             "connections_errors": 0,
             "connections_lost": 0,
         },
+        "sentinel": {
+            "service": "",
+            "role": "",
+            "primary": "",
+            "failovers": 0,
+            "sentinels": 0,
+            "sentinel_connections": 0,
+            "subscriber": "",
+            "subscribed_to": "",
+        },
     }
     default = stats["default"]
     assert (default["created_connections"], default["in_use_connections"]) == (1, 1)

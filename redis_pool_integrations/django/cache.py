@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import redis
+from asgiref.sync import sync_to_async
 from django.core.cache.backends.base import MEMCACHE_MAX_KEY_LENGTH, BaseCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
 from django.core.exceptions import ImproperlyConfigured
@@ -173,8 +174,42 @@ class RedisPoolCacheClient(AsyncCacheClientMixin, RedisCacheClient):
         return default_registry.get_redis(self.alias)
 
 
+def _in_a_thread(name: str) -> Any:
+    async def method(self: Any, *args: Any) -> Any:
+        return await sync_to_async(getattr(self, name))(*args)
+
+    method.__name__ = f"a{name}"
+    method.__doc__ = f"``{name}`` run in a thread (the alias has no async pool)."
+    return method
+
+
+class _ThreadedAsyncClient(RedisPoolCacheClient):
+    """The client of a cache on a KIND "sentinel" alias, which has no async pool yet.
+
+    Its async methods run the sync ones in a thread, as Django's ``BaseCache``
+    does: same results, on the alias's shared sync pool.
+    """
+
+
+for _name in (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "set_many",
+    "delete_many",
+    "clear",
+):
+    setattr(_ThreadedAsyncClient, f"a{_name}", _in_a_thread(_name))
+
+
 #: RedisPoolCacheClient answering misses while Redis is unreachable (IGNORE_EXCEPTIONS).
 DegradingRedisPoolCacheClient: type[RedisPoolCacheClient] = degrading_client(RedisPoolCacheClient)
+DegradingThreadedAsyncClient: type[RedisPoolCacheClient] = degrading_client(_ThreadedAsyncClient)
 
 
 class RedisPoolCache(AsyncCacheMixin, RedisCache):
@@ -188,7 +223,9 @@ class RedisPoolCache(AsyncCacheMixin, RedisCache):
     it as ``redis_pool_integrations.E023``).
 
     Its async methods (``aget``, ``aset``, ``aincr``...) are native, on the
-    alias's async pool of the running loop (see :mod:`.async_cache`).
+    alias's async pool of the running loop (see :mod:`.async_cache`); on a
+    KIND "sentinel" alias, which has no async pool yet, they run the sync
+    methods in a thread, as Django's own backends do.
     """
 
     def __init__(self, server: Any, params: dict[str, Any]) -> None:
@@ -226,9 +263,12 @@ class RedisPoolCache(AsyncCacheMixin, RedisCache):
         if problem is not None:
             raise ImproperlyConfigured(f"RedisPoolCache (LOCATION {self._location!r}): {problem}")
         options = dict(self._cache_options)
-        if options.pop("IGNORE_EXCEPTIONS", False):
-            return DegradingRedisPoolCacheClient(self._servers, **options)
-        return RedisPoolCacheClient(self._servers, **options)
+        degrade = options.pop("IGNORE_EXCEPTIONS", False)
+        if conf.alias_settings(alias).kind == "sentinel":
+            cls = DegradingThreadedAsyncClient if degrade else _ThreadedAsyncClient
+        else:
+            cls = DegradingRedisPoolCacheClient if degrade else RedisPoolCacheClient
+        return cls(self._servers, **options)
 
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
         """Django's ``get``, with its key checks skipped only where they cannot warn.

@@ -46,6 +46,7 @@ CHECK_IDS: dict[str, str] = {
     f"{PREFIX}.E023": "a RedisPoolCache OPTIONS key other than serializer and IGNORE_EXCEPTIONS",
     f"{PREFIX}.E024": "a RedisPoolCache on an alias with decode_responses",
     f"{PREFIX}.E025": "a RedisPoolCache OPTIONS['IGNORE_EXCEPTIONS'] that is not True or False",
+    f"{PREFIX}.E240": "a RedisPoolCache on a sentinel alias with ROLE 'replica' (read-only)",
     f"{PREFIX}.W020": "REDIS_POOLS is empty",
     f"{PREFIX}.W024": "a RedisPoolCache shares its database (cache.clear() would wipe other data)",
 }
@@ -174,6 +175,16 @@ def check_caches(
                     hint=f"Add an alias for the cache, without decode_responses, and set "
                     f"CACHES[{name!r}]['LOCATION'] to it.",
                     id=_id("E024"),
+                )
+            )
+        if pool.kind == "sentinel" and pool.role == "replica":
+            errors.append(
+                checks.Error(
+                    f"CACHES[{name!r}] uses REDIS_POOLS[{location!r}], a sentinel alias with "
+                    "ROLE 'replica': its replicas are read-only, so every cache write would fail.",
+                    hint=f"Point CACHES[{name!r}]['LOCATION'] at an alias with ROLE 'master' "
+                    "(the default).",
+                    id=_id("E240"),
                 )
             )
         errors.extend(_shared_database(name, location, pools, caches))

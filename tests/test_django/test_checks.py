@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import redis.connection
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from redis.cache import CacheConfig
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 URL = "redis://127.0.0.1:6379/0"
 POOL_CACHE = "redis_pool_integrations.django.cache.RedisPoolCache"
 MISSING = object()
+SENTINEL = {"URL": "redis://mymaster/0", "KIND": "sentinel", "SENTINELS": ["127.0.0.1:26379"]}
 
 # check id -> (REDIS_POOLS, CACHES or None); each case must produce exactly that id.
 CASES: dict[str, tuple[Any, Any]] = {
@@ -88,6 +90,24 @@ CASES: dict[str, tuple[Any, Any]] = {
     "E304": (
         {"default": {"URL": URL, "OPTIONS": {"socket_timeout": None}, "BREAKER": {"FAILURES": 3}}},
         None,
+    ),
+    "E200": ({"default": {"URL": "redis://mymaster/0", "KIND": "sentinel"}}, None),
+    "E201": ({"default": {**SENTINEL, "SENTINELS": []}}, None),
+    "E202": ({"default": {**SENTINEL, "SENTINELS": ["h:0"]}}, None),
+    "E203": ({"default": {**SENTINEL, "SENTINELS": ["h:1", ("h", 1)]}}, None),
+    "E204": ({"default": {**SENTINEL, "SENTINEL_OPTIONS": "password=x"}}, None),
+    "E205": ({"default": {**SENTINEL, "SENTINEL_OPTIONS": {"socket_timout": 1}}}, None),
+    "E206": ({"default": {**SENTINEL, "SENTINEL_OPTIONS": {"socket_timeout": -1}}}, None),
+    "E207": ({"default": {**SENTINEL, "ROLE": "slave"}}, None),
+    "E208": ({"default": {"URL": URL, "SENTINELS": ["h:1"]}}, None),
+    "E209": ({"default": {**SENTINEL, "URL": "redis://mymaster:6379/0"}}, None),
+    "E210": (
+        {"default": {**SENTINEL, "OPTIONS": {"connection_class": redis.connection.Connection}}},
+        None,
+    ),
+    "E240": (
+        {"replica": {**SENTINEL, "ROLE": "replica"}},
+        {"default": {"BACKEND": POOL_CACHE, "LOCATION": "replica"}},
     ),
     "W020": ({}, None),
     "W024": (

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from redis.cache import CacheConfig
+from redis.connection import Connection
 
 from harness import RedisServer
 from redis_pool_integrations import PoolConfigError
@@ -17,6 +18,8 @@ from redis_pool_integrations.flask import RedisPools, read_config
 from .conftest import MakeApp
 
 URL = "redis://127.0.0.1:6379/0"
+SENTINEL = {"URL": "redis://mymaster/0", "KIND": "sentinel", "SENTINELS": ["127.0.0.1:26379"]}
+MISSING: Any = object()
 
 
 def test_flat_keys_describe_the_default_alias() -> None:
@@ -155,6 +158,30 @@ ERRORS: list[tuple[dict[str, Any], str, str]] = [
         "E304",
         "REDIS_BREAKER is set but REDIS_OPTIONS has no 'socket_timeout'",
     ),
+    *[
+        (
+            {
+                "REDIS_POOLS": {
+                    "s": {k: v for k, v in {**SENTINEL, **extra}.items() if v is not MISSING}
+                }
+            },
+            code,
+            text,
+        )
+        for extra, code, text in [
+            ({"SENTINELS": MISSING}, "E200", "REDIS_POOLS['s']['SENTINELS'] is missing"),
+            ({"SENTINELS": []}, "E201", "must be a non-empty list"),
+            ({"SENTINELS": ["h"]}, "E202", "REDIS_POOLS['s']['SENTINELS'][0] 'h'"),
+            ({"SENTINELS": ["h:1", "h:1"]}, "E203", "repeats"),
+            ({"SENTINEL_OPTIONS": 1}, "E204", "must be a mapping"),
+            ({"SENTINEL_OPTIONS": {"passwd": "x"}}, "E205", "option 'passwd'"),
+            ({"SENTINEL_OPTIONS": {"socket_timeout": "soon"}}, "E206", "option 'socket_timeout'"),
+            ({"ROLE": "primary"}, "E207", "must be 'master' or 'replica'"),
+            ({"KIND": "standalone"}, "E208", "only REDIS_POOLS['s']['KIND'] 'sentinel'"),
+            ({"URL": "unix:///tmp/redis.sock"}, "E209", "is a unix:// URL"),
+            ({"OPTIONS": {"connection_class": Connection}}, "E210", "'connection_class'"),
+        ]
+    ],
 ]
 
 
