@@ -27,6 +27,7 @@ from .registry import (
     PoolStats,
     default_registry,
     get_async_redis,
+    get_cluster,
     get_pool,
     get_redis,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "default_registry",
     "default_retry",
     "get_async_redis",
+    "get_cluster",
     "get_pool",
     "get_redis",
     "parse_config",

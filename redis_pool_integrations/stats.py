@@ -9,12 +9,23 @@ from .pool import SharedConnectionPool
 
 if TYPE_CHECKING:
     from .aio import AsyncPoolStats
+    from .cluster import ClusterEntry
 
-__all__ = ["PoolStats", "pool_stats"]
+__all__ = ["NodeStats", "PoolStats", "pool_stats"]
 
 # "async" is a keyword, so that key is declared in the functional form and
 # inherited: per-loop numbers of the async pools (aio.AsyncPoolStats).
 _AsyncKey = TypedDict("_AsyncKey", {"async": "AsyncPoolStats"})
+
+
+class NodeStats(TypedDict):
+    """One node of a cluster alias in :class:`PoolStats` ``nodes`` (this process)."""
+
+    #: ``host:port`` (``[v6]:port``); never credentials.
+    node: str
+    created_connections: int
+    in_use_connections: int
+    idle_connections: int
 
 
 class PoolStats(_AsyncKey):
@@ -59,6 +70,9 @@ class PoolStats(_AsyncKey):
     #: redis-py's name of the pool in its OpenTelemetry metrics
     #: (``db.client.connection.pool.name``); "" when not built.
     pool_name: str
+    #: A cluster alias: one row per node its client knows (empty for other kinds,
+    #: and before the client is built). The totals above are their sums.
+    nodes: list[NodeStats]
 
 
 def pool_stats(
@@ -67,12 +81,16 @@ def pool_stats(
     pid: int,
     resets: int,
     async_stats: AsyncPoolStats | None = None,
+    cluster: ClusterEntry | None = None,
 ) -> PoolStats:
     """The :class:`PoolStats` of one alias; zeros when ``pool`` is not built (``None``).
 
-    ``async_stats`` are the alias's async numbers (zeros when ``None``).
+    ``async_stats`` are the alias's async numbers (zeros when ``None``);
+    ``cluster`` is a cluster alias's client (its node pools' sums and rows).
     """
     c = pool.counters() if pool is not None else None
+    if cluster is not None:
+        c = cluster.counters()
     if async_stats is None:
         from .aio import async_pool_stats
 
@@ -83,7 +101,7 @@ def pool_stats(
         "kind": settings.kind,
         "max_connections": settings.max_connections,
         "timeout": settings.timeout,
-        "built": pool is not None,
+        "built": pool is not None or cluster is not None,
         "created_connections": c.created if c else 0,
         "in_use_connections": c.in_use if c else 0,
         "idle_connections": c.idle if c else 0,
@@ -99,6 +117,7 @@ def pool_stats(
         "connections_lost": c.connections_lost if c else 0,
         "pool_name": _pool_name(pool) if pool is not None else "",
         "async": async_stats,
+        "nodes": cluster.node_stats() if cluster is not None else [],
     }
 
 

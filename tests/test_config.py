@@ -30,6 +30,8 @@ from redis_pool_integrations.options import (
 from redis_pool_integrations.redact import redact_text, secrets_of
 from redis_pool_integrations.settings import MAX_CONNECTIONS_LIMIT
 
+from .test_cluster_settings import CLUSTER_CASES
+
 OK = {"url": "redis://127.0.0.1:6379/0"}
 
 
@@ -137,6 +139,8 @@ CASES: list[Any] = [
     ),
     # None is the cache's "never expire"; here TIMEOUT is the pool wait: say so.
     ("E006", {"default": {"url": "redis://h/0", "timeout": None}}, ["CACHES[...]['TIMEOUT']"]),
+    # -- cluster (E250-E299)
+    *CLUSTER_CASES,
 ]
 
 

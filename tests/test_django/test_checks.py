@@ -28,6 +28,8 @@ URL = "redis://127.0.0.1:6379/0"
 POOL_CACHE = "redis_pool_integrations.django.cache.RedisPoolCache"
 MISSING = object()
 
+CLUSTER = {"URL": "redis://127.0.0.1:7000", "KIND": "cluster"}
+
 # check id -> (REDIS_POOLS, CACHES or None); each case must produce exactly that id.
 CASES: dict[str, tuple[Any, Any]] = {
     "E001": ("redis://127.0.0.1:6379/0", None),
@@ -40,7 +42,7 @@ CASES: dict[str, tuple[Any, Any]] = {
     "E008": ({"default": {"URL": URL, "OPTIONS": "socket_timeout=2"}}, None),
     "E009": ({"default": {"URL": URL, "OPTIONS": {"socket_timout": 2}}}, None),
     "E010": ({"default": {"URL": URL, "OPTIONS": {"host": "10.0.0.1"}}}, None),
-    "E011": ({"default": {"URL": URL, "KIND": "cluster"}}, None),
+    "E011": ({"default": {"URL": URL, "KIND": "sentinel"}}, None),
     "W001": ({"default": {"URL": URL, "MAX_CONNECTIONS": 20_000}}, None),
     "E012": ({"default": {"URL": URL, "TIMEOUT": 1e10}}, None),
     "E013": ({"default": {"URL": URL, "MAX_CONNECTIONS": 100_000}}, None),
@@ -57,6 +59,13 @@ CASES: dict[str, tuple[Any, Any]] = {
     "E153": ({"default": {"URL": f"{URL}?decode_responses=false"}}, None),
     "E154": ({"default": {"URL": f"{URL}?timeout=0.1"}}, None),
     "E155": ({"default": {"URL": URL, "OPTIONS": {"db": 1}}}, None),
+    "E250": ({"big": {"URL": "unix:///tmp/r.sock", "KIND": "cluster"}}, None),
+    "E251": ({"big": {"URL": "redis://127.0.0.1:7000/1", "KIND": "cluster"}}, None),
+    "E252": ({"big": {**CLUSTER, "STARTUP_NODES": ["x"]}}, None),
+    "E253": ({"default": {"URL": URL, "STARTUP_NODES": ["h:7000"]}}, None),
+    "E254": ({"big": {**CLUSTER, "OPTIONS": {"health_check_interval": 3}}}, None),
+    "E255": ({"big": {**CLUSTER, "OPTIONS": {"reinitialize_steps": -1}}}, None),
+    "W250": ({"big": {**CLUSTER, "OPTIONS": {"read_from_replicas": True}}}, None),
     "E020": (MISSING, None),
     "E022": (
         {"default": {"URL": URL}},

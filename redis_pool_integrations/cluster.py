@@ -1,0 +1,295 @@
+"""KIND ``"cluster"``: one redis-py ``RedisCluster`` per alias per process, bounded per node.
+
+redis-py's :class:`redis.cluster.RedisCluster` keeps one connection pool per
+node. Built here, each node's pool is a :class:`ClusterNodePool` (a
+:class:`~redis_pool_integrations.SharedConnectionPool`): blocking, bounded by
+``MAX_CONNECTIONS`` per node per process, waiting ``TIMEOUT`` for a free
+connection, counted and closable like every pool of this library.
+
+Three things redis-py's cluster client does not do, and this module adds:
+
+- **Our errors are not a dead node.** ``RedisCluster._execute_command`` treats
+  any :class:`redis.ConnectionError` as a node failure: it drops the node's
+  connections and re-reads the topology (``CLUSTER SLOTS``) before raising.
+  :class:`~redis_pool_integrations.PoolExhaustedError`,
+  :class:`~redis_pool_integrations.PoolClosedError` and every other
+  :class:`~redis_pool_integrations.RedisPoolError` that is a ConnectionError
+  are carried past that handler (:class:`_Refused`) and raised as they are,
+  at once, without a refresh.
+- **Fork safety.** The registry never touches a parent's client in a child
+  (its ``NodesManager`` holds locks a parent thread may have held at fork
+  time): the child forgets the parent's node pools without ending the
+  parent's sessions, and builds its own client on first use.
+- **Closing.** Closing an alias closes its node pools (idle connections now,
+  connections in use when released); the client object is left intact, so a
+  caller still holding it gets PoolClosedError, not an AttributeError.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import sys
+import threading
+from typing import Any
+
+import redis
+import redis.cluster
+
+from .config import PoolSettings
+from .errors import PoolClosedError, RedisPoolError
+from .pool import CLOSE_GRACE, PoolCounters, SharedConnectionPool
+from .settings import cluster_level_options
+from .stats import NodeStats
+
+__all__ = ["ClusterEntry", "ClusterNodePool", "SharedRedisCluster", "node_name"]
+
+# True while SharedRedisCluster._execute_command runs in this thread, greenlet
+# or task: only there is an error of ours carried past redis-py's node-failure
+# handler. A ContextVar, not a thread-local, so gevent greenlets and asyncio
+# tasks each see their own.
+_IN_COMMAND: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "redis_pool_integrations_cluster_command", default=False
+)
+
+
+class _Refused(Exception):
+    """Carries one of our errors through ``RedisCluster._execute_command``.
+
+    It is not a ConnectionError, TimeoutError nor any cluster error, so redis-py
+    only passes it on (its catch-all handler disconnects a connection the
+    command held: there is none, the checkout is what failed). It never leaves
+    :meth:`SharedRedisCluster._execute_command`.
+    """
+
+    def __init__(self, error: RedisPoolError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _ours_in_flight() -> bool:
+    """True while an error of ours is being handled in this thread (sys.exc_info)."""
+    return isinstance(sys.exc_info()[1], RedisPoolError)
+
+
+def node_name(host: Any, port: Any) -> str:
+    """``host:port`` of a node (``[v6]:port`` for an IPv6 address): no credentials."""
+    host = str(host)
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class ClusterNodePool(SharedConnectionPool):
+    """The pool of one node of a cluster alias (see :class:`SharedConnectionPool`).
+
+    ``node`` is the node's ``host:port``. Once closed it never redirects: a
+    closed node pool raises PoolClosedError (the alias's current client comes
+    from ``get_cluster()``).
+    """
+
+    node: str = ""
+
+    def get_connection(self, command_name: Any = None, *keys: Any, **options: Any) -> Any:
+        """A connection to this node; our errors pass redis-py's cluster client untouched."""
+        try:
+            return super().get_connection(command_name, *keys, **options)
+        except RedisPoolError as exc:
+            if isinstance(exc, redis.ConnectionError) and _IN_COMMAND.get():
+                raise _Refused(exc) from exc
+            raise
+
+    def _redirect(self) -> SharedConnectionPool:
+        raise PoolClosedError(
+            self.alias,
+            f"the pool of cluster node {self.node} was closed (the alias was reconfigured or "
+            "closed, or this client was built before a fork); the command was not sent",
+            "get_cluster",
+        )
+
+    # redis-py 8 calls these two on a node's pool when a command on it failed
+    # with a ConnectionError (under the pool's lock): when the error is ours,
+    # the node is fine and its connections must stay.
+    def update_active_connections_for_reconnect(self, *args: Any, **kwargs: Any) -> Any:
+        """redis-py's method, skipped while one of our own errors is handled."""
+        if _ours_in_flight():
+            return None
+        return super().update_active_connections_for_reconnect(*args, **kwargs)
+
+    def disconnect_free_connections(self, *args: Any, **kwargs: Any) -> Any:
+        """redis-py's method, skipped while one of our own errors is handled."""
+        if _ours_in_flight():
+            return None
+        return super().disconnect_free_connections(*args, **kwargs)
+
+
+class SharedRedisCluster(redis.cluster.RedisCluster):
+    """A :class:`redis.cluster.RedisCluster` whose pool errors are not node failures.
+
+    Built by :meth:`PoolRegistry.get_cluster`; use it as a ``RedisCluster``.
+    PoolExhaustedError and PoolClosedError raised while checking a connection
+    out of a node's pool are raised to the caller at once: no disconnect, no
+    topology refresh, no retry.
+    """
+
+    def _execute_command(self, target_node: Any, *args: Any, **kwargs: Any) -> Any:
+        token = _IN_COMMAND.set(True)
+        try:
+            return super()._execute_command(target_node, *args, **kwargs)  # type: ignore[no-untyped-call]
+        except _Refused as refused:
+            raise refused.error from None
+        finally:
+            _IN_COMMAND.reset(token)
+
+
+def _guard_refresh(nodes_manager: Any) -> None:
+    """Make the client's topology refresh skip calls made for one of our errors.
+
+    Pipelines and pub/sub call ``nodes_manager.initialize()`` from their own
+    ``except ConnectionError`` handlers; a PoolExhaustedError there says
+    nothing about the topology. Wrapped on the instance, after construction
+    (the first, real initialize has run).
+    """
+    initialize = nodes_manager.initialize
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if _ours_in_flight():
+            return None
+        return initialize(*args, **kwargs)
+
+    nodes_manager.initialize = guarded
+
+
+class ClusterEntry:
+    """What the registry holds for one cluster alias: the client and its node pools.
+
+    Building it connects (``RedisCluster`` reads ``CLUSTER SLOTS``): the
+    registry builds it outside its lock. ``close()`` closes every node pool;
+    ``forget_inherited()`` (in a forked child) drops the parent's without
+    touching the parent's sessions or any lock a parent thread may hold.
+    """
+
+    def __init__(self, settings: PoolSettings, *, close_grace: float = CLOSE_GRACE) -> None:
+        self.alias = settings.alias
+        self.settings = settings
+        self.close_grace = close_grace
+        self.pid = os.getpid()
+        # Guards _pools and _closed; held for list operations only (no I/O).
+        self._lock = threading.Lock()
+        # One pool per node ("host:port"), for the life of the client.
+        self._pools: dict[str, ClusterNodePool] = {}
+        self._closed = False
+        self._scheme = "rediss" if settings.url.lower().startswith("rediss:") else "redis"
+        try:
+            self.client = self._build()
+        except BaseException:
+            self.close()  # the pools made before the failure may hold connections
+            raise
+
+    def _build(self) -> SharedRedisCluster:
+        options = dict(self.settings.options)
+        own = cluster_level_options()
+        cluster_kwargs = {name: options.pop(name) for name in list(options) if name in own}
+        startup = [
+            redis.cluster.ClusterNode(h, p)  # type: ignore[no-untyped-call]
+            for h, p in self.settings.startup_nodes
+        ]
+        # With url= (redis-py's from_url path) the node pools come from
+        # connection_pool_class: ours, called with each node's host and port.
+        client = SharedRedisCluster(
+            url=self.settings.url,
+            startup_nodes=startup,
+            connection_pool_class=self._make_pool,
+            **cluster_kwargs,
+            **options,
+        )
+        _guard_refresh(client.nodes_manager)
+        return client
+
+    def _make_pool(self, **kwargs: Any) -> ClusterNodePool:
+        # redis-py's NodesManager calls this for every node client it makes:
+        # for a startup node, for each node it discovers, and again for a node
+        # whose client it dropped after a connection error (redis-py 6). One
+        # pool per node serves them all, so MAX_CONNECTIONS per node holds.
+        kwargs.pop("max_connections", None)
+        kwargs.pop("timeout", None)
+        node = node_name(kwargs.get("host"), kwargs.get("port"))
+        with self._lock:
+            pool = self._pools.get(node)
+            if pool is not None and not pool.closed:
+                return pool
+            closed = self._closed
+        pool = ClusterNodePool(
+            alias=self.alias,
+            redacted_url=f"{self._scheme}://{node}",
+            timeout=self.settings.timeout,
+            max_connections=self.settings.max_connections,
+            close_grace=self.close_grace,
+            **kwargs,
+        )
+        pool.node = node
+        if self.settings.leak_warning_seconds is not None:
+            from .leaks import LeakObserver
+
+            pool.observer = LeakObserver(self.settings.leak_warning_seconds)
+        if closed:
+            # A node found by a client whose alias was closed: it opens nothing.
+            pool.close()
+            return pool
+        with self._lock:
+            # setdefault: two threads may make a node's pool at once; one wins.
+            winner = self._pools.setdefault(node, pool)
+        return winner
+
+    def pools(self) -> list[ClusterNodePool]:
+        """The node pools of this client, one per node it has known, by ``host:port``."""
+        with self._lock:
+            return [self._pools[node] for node in sorted(self._pools)]
+
+    def close(self) -> None:
+        """Close every node pool (idle connections now, in-use ones when released)."""
+        with self._lock:
+            self._closed = True
+            pools = list(self._pools.values())
+        for pool in pools:  # outside the lock: closing disconnects (I/O)
+            pool.close()
+
+    def forget_inherited(self) -> None:
+        """In a forked child: drop the parent's node connections, leave the parent's alone.
+
+        Never takes a lock of the parent's objects (this entry's, the pools',
+        the client's NodesManager's): a parent thread may have held one at
+        fork time. Each pool closes only the child's copies of the sockets.
+        """
+        pools = list(self._pools.values())
+        self._lock = threading.Lock()
+        self._closed = True
+        for pool in pools:
+            pool.forget_inherited()
+
+    def counters(self) -> PoolCounters:
+        """The sums of every node pool's counters."""
+        rows = [p.counters() for p in self.pools()]
+        sums = {f: sum(getattr(c, f) for c in rows) for f in PoolCounters._fields if f != "closed"}
+        return PoolCounters(**sums, closed=self._closed)
+
+    def node_stats(self) -> list[NodeStats]:
+        """One row per node (``host:port``, connections created, in use, idle), sorted."""
+        rows: list[NodeStats] = []
+        for pool in self.pools():
+            c = pool.counters()
+            rows.append(
+                {
+                    "node": pool.node,
+                    "created_connections": c.created,
+                    "in_use_connections": c.in_use,
+                    "idle_connections": c.idle,
+                }
+            )
+        return rows
+
+    def __repr__(self) -> str:
+        c = self.counters()
+        return (
+            f"<{type(self).__name__} alias={self.alias!r} nodes={len(self.pools())} "
+            f"max_per_node={self.settings.max_connections} in_use={c.in_use} idle={c.idle} "
+            f"waiting={c.waiting} pid={self.pid}{' closed' if self._closed else ''}>"
+        )
