@@ -53,6 +53,15 @@ _IN_COMMAND: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
+# Set by a SharedRedisCluster pipeline's execute(): a one-item list holding the
+# first error of ours its checkouts met. redis-py's pipeline retries every
+# ConnectionError (ten times on redis-py 8); a retry of a pipeline that our pool
+# refused fails at once with the same error instead of waiting TIMEOUT again.
+_PIPELINE_REFUSAL: contextvars.ContextVar[list[RedisPoolError | None] | None] = (
+    contextvars.ContextVar("redis_pool_integrations_cluster_pipeline", default=None)
+)
+
+
 class _Refused(Exception):
     """Carries one of our errors through ``RedisCluster._execute_command``.
 
@@ -90,11 +99,17 @@ class ClusterNodePool(SharedConnectionPool):
 
     def get_connection(self, command_name: Any = None, *keys: Any, **options: Any) -> Any:
         """A connection to this node; our errors pass redis-py's cluster client untouched."""
+        refusal = _PIPELINE_REFUSAL.get()
+        if refusal is not None and refusal[0] is not None:
+            raise refusal[0]  # a pipeline's retry: refused already, no second wait
         try:
             return super().get_connection(command_name, *keys, **options)
         except RedisPoolError as exc:
-            if isinstance(exc, redis.ConnectionError) and _IN_COMMAND.get():
-                raise _Refused(exc) from exc
+            if isinstance(exc, redis.ConnectionError):
+                if refusal is not None:
+                    refusal[0] = exc
+                if _IN_COMMAND.get():
+                    raise _Refused(exc) from exc
             raise
 
     def _redirect(self) -> SharedConnectionPool:
@@ -138,6 +153,21 @@ class SharedRedisCluster(redis.cluster.RedisCluster):
             raise refused.error from None
         finally:
             _IN_COMMAND.reset(token)
+
+    def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> Any:
+        """redis-py's cluster pipeline; a pool error of ours fails its execute() once."""
+        pipe = super().pipeline(transaction, shard_hint)  # type: ignore[no-untyped-call]
+        execute = pipe.execute
+
+        def execute_once_refused(*args: Any, **kwargs: Any) -> Any:
+            token = _PIPELINE_REFUSAL.set([None])
+            try:
+                return execute(*args, **kwargs)
+            finally:
+                _PIPELINE_REFUSAL.reset(token)
+
+        pipe.execute = execute_once_refused
+        return pipe
 
 
 def _guard_refresh(nodes_manager: Any) -> None:
