@@ -156,7 +156,9 @@ class SharedRedisCluster(redis.cluster.RedisCluster):
 
     def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> Any:
         """redis-py's cluster pipeline; a pool error of ours fails its execute() once."""
-        pipe = super().pipeline(transaction, shard_hint)  # type: ignore[no-untyped-call]
+        pipe = _quiet_pipeline(self, transaction, shard_hint)
+        if pipe is None:
+            pipe = super().pipeline(transaction, shard_hint)  # type: ignore[no-untyped-call]
         execute = pipe.execute
 
         def execute_once_refused(*args: Any, **kwargs: Any) -> Any:
@@ -168,6 +170,46 @@ class SharedRedisCluster(redis.cluster.RedisCluster):
 
         pipe.execute = execute_once_refused
         return pipe
+
+
+def _pipeline_keywords() -> tuple[str, ...] | None:
+    """The keywords redis-py's ``RedisCluster.pipeline()`` passes, if it passes a deprecated one.
+
+    redis-py 6 passes ``cluster_error_retry_attempts`` to ``ClusterPipeline``,
+    which then warns (DeprecationWarning) on every pipeline, and redis-py 6's
+    cluster ``exists``/``delete``/``mget_nonatomic`` of several keys build one.
+    Read from the function's constants (its call's keyword names); ``None``
+    where it does not pass it (redis-py 7 and later).
+    """
+    for const in redis.cluster.RedisCluster.pipeline.__code__.co_consts:
+        if isinstance(const, tuple) and "cluster_error_retry_attempts" in const:
+            return tuple(str(name) for name in const)
+    return None
+
+
+_PIPELINE_KEYWORDS = _pipeline_keywords()
+
+
+def _quiet_pipeline(client: Any, transaction: Any, shard_hint: Any) -> Any:
+    """redis-py 6's pipeline() without the deprecated keyword it passes itself, or None."""
+    if _PIPELINE_KEYWORDS is None or transaction or shard_hint:
+        return None  # redis-py's own pipeline() (and its errors for the last two)
+    known = {
+        "nodes_manager": lambda: client.nodes_manager,
+        "commands_parser": lambda: client.commands_parser,
+        "startup_nodes": lambda: client.nodes_manager.startup_nodes,
+        "result_callbacks": lambda: client.result_callbacks,
+        "cluster_response_callbacks": lambda: client.cluster_response_callbacks,
+        "read_from_replicas": lambda: client.read_from_replicas,
+        "load_balancing_strategy": lambda: client.load_balancing_strategy,
+        "reinitialize_steps": lambda: client.reinitialize_steps,
+        "retry": lambda: client.retry,  # carries the retries the deprecated keyword repeats
+        "lock": lambda: client._lock,
+    }
+    wanted = [name for name in _PIPELINE_KEYWORDS if name != "cluster_error_retry_attempts"]
+    if "retry" not in wanted or any(name not in known for name in wanted):
+        return None  # a redis-py we do not know: let it warn rather than guess
+    return redis.cluster.ClusterPipeline(**{name: known[name]() for name in wanted})
 
 
 def _guard_refresh(nodes_manager: Any) -> None:

@@ -37,12 +37,6 @@ from redis_pool_integrations.cluster import SharedRedisCluster
 from .test_fork import run_in_child
 
 MakeRegistry = Callable[..., PoolRegistry]
-#: redis-py 6.0's own RedisCluster.pipeline() passes an argument it deprecates.
-REDIS_PY_6_PIPELINE = (
-    "ignore:Call to '__init__' function with deprecated usage of input argument/s "
-    "'cluster_error_retry_attempts':DeprecationWarning"
-)
-pytestmark = pytest.mark.filterwarnings(REDIS_PY_6_PIPELINE)
 ROOT = Path(__file__).resolve().parent.parent
 
 
