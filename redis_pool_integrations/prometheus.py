@@ -112,6 +112,12 @@ class _Metrics:
             "Pools a forked child dropped because its parent had built them.",
             ["alias"],
         )
+        self.node_connections = Gauge(
+            "redis_pool_node_connections",
+            "Connections of a cluster alias to one node (host:port), by state: in_use or idle.",
+            ["alias", "node", "state"],
+            multiprocess_mode="livesum",
+        )
 
 
 #: Every metric name this module exports (counters as exposed, with ``_total``).
@@ -126,6 +132,7 @@ METRIC_NAMES = (
     "redis_pool_connections_failed_total",
     "redis_pool_connections_lost_total",
     "redis_pool_fork_resets_total",
+    "redis_pool_node_connections",
 )
 
 _ZERO = PoolCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, False)
@@ -158,6 +165,17 @@ class _Alias:
         self.fork_resets = m.fork_resets.labels(alias)
 
 
+class _Node:
+    """The in-use and idle gauges of one node of a cluster alias, and their sums."""
+
+    def __init__(self, m: _Metrics, alias: str, node: str) -> None:
+        self.gauges = (
+            m.node_connections.labels(alias, node, "in_use"),
+            m.node_connections.labels(alias, node, "idle"),
+        )
+        self.sums = [0, 0]
+
+
 class MetricsObserver:
     """The :class:`~redis_pool_integrations.pool.PoolObserver` that feeds the metrics.
 
@@ -172,6 +190,8 @@ class MetricsObserver:
         # Lock order: a pool's lock, then this one; never the other way round.
         self._lock = threading.Lock()
         self._aliases: dict[str, _Alias] = {}
+        # Cluster aliases: (alias, node) -> its gauges (the pool's ``node``, "host:port").
+        self._nodes: dict[tuple[str, str], _Node] = {}
         # Bumped in a forked child: levels a pool recorded in the parent are void.
         self._generation = 0
 
@@ -210,6 +230,15 @@ class MetricsObserver:
                 if level[i] != old[i]:
                     a.sums[i] += level[i] - old[i]
                     a.gauges[i].set(a.sums[i])
+            node = getattr(pool, "node", "")
+            if node:  # a node pool of a cluster alias (cluster.ClusterNodePool)
+                n = self._nodes.get((pool.alias, node))
+                if n is None:
+                    n = self._nodes[pool.alias, node] = _Node(self.metrics, pool.alias, node)
+                for i in range(2):
+                    if level[i] != old[i]:
+                        n.sums[i] += level[i] - old[i]
+                        n.gauges[i].set(n.sums[i])
 
     def after_fork_in_child(self) -> None:
         """In a forked child: the parent's pools are not ours; count their reset."""
@@ -221,6 +250,10 @@ class MetricsObserver:
             # Without multi-process mode the child inherited the parent's values.
             a.sums = [0, 0, 0, 0]
             for gauge in a.gauges:
+                gauge.set(0)
+        for n in self._nodes.values():
+            n.sums = [0, 0]
+            for gauge in n.gauges:
                 gauge.set(0)
 
 
@@ -257,8 +290,10 @@ def _sync_built_pools(observer: MetricsObserver) -> None:
     from .registry import _registries
 
     for reg in list(_registries):
-        for entry in list(reg._entries.values()):
-            pool = entry.pool
+        pools: list[SharedConnectionPool] = [e.pool for e in list(reg._entries.values())]
+        for cluster in list(reg._clusters.values()):
+            pools.extend(cluster.pools())
+        for pool in pools:
             with pool._lock:
                 observer(pool, "sync", None, None)
 

@@ -431,3 +431,60 @@ def test_get_redis_names_get_cluster_even_once_the_cluster_is_built(
     reg.get_cluster("big").ping()
     with pytest.raises(RedisPoolError, match=r"Call get_cluster\('big'\) instead"):
         reg.get_redis("big")
+
+
+def test_node_metrics_match_client_list_per_node(
+    shared_cluster: RedisCluster, make_registry: MakeRegistry
+) -> None:
+    pytest.importorskip("prometheus_client")
+    from redis_pool_integrations import prometheus as prom
+
+    from .test_prometheus import value
+
+    name = f"metrics-{uuid.uuid4().hex[:8]}"
+    prom.enable()
+    try:
+        # An alias of its own: the metrics are process-wide and outlive the registry.
+        config = {"url": shared_cluster.url, "kind": "cluster", "max_connections": 3}
+        reg = make_registry({name: {**config, "options": {"client_name": name}}})
+        rc = reg.get_cluster(name)
+        for i in range(60):
+            rc.set(f"m{i}", i)
+        for node in shared_cluster.nodes:
+            node_name = f"127.0.0.1:{node.port}"
+            idle = value("redis_pool_node_connections", alias=name, node=node_name, state="idle")
+            assert idle == connections(node, name) == 1
+        assert value("redis_pool_connections", alias=name, state="idle") == 3
+        assert value("redis_pool_max_connections", alias=name) == 9
+    finally:
+        prom.disable()
+
+
+# Python 3.12+ warns that forking a multi-threaded process may deadlock: that is the point.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_child_forked_while_the_parent_held_cluster_locks_does_not_deadlock(
+    shared_cluster: RedisCluster, make_registry: MakeRegistry
+) -> None:
+    reg = cluster_registry(make_registry, shared_cluster, f"locks-{uuid.uuid4().hex[:8]}")
+    parent = reg.get_cluster("big")
+    parent.set("held", 1)
+    pool = parent.get_node_from_key("held").redis_connection.connection_pool
+    # Another thread holds the client's, its NodesManager's and a node pool's locks
+    # at the moment of the fork: in the child nobody will ever release them.
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with parent._lock, parent.nodes_manager._lock, pool._lock:
+            held.set()
+            release.wait()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait()
+    try:
+        report = run_in_child(lambda: {"value": reg.get_cluster("big").get("held").decode()})
+    finally:
+        release.set()
+        holder.join()
+    assert report["value"] == "1"
+    assert parent.get("held") == b"1"
