@@ -5,7 +5,9 @@ Run it from the repository root::
     gunicorn --preload -w 3 "example_flask:create_app()"
 
 Environment: ``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``) and
-``REDIS_MAX_CONNECTIONS`` (default 10, per worker process).
+``REDIS_MAX_CONNECTIONS`` (default 10, per worker process). ``REDIS_KIND=cluster``
+makes ``default`` a Redis Cluster alias (``REDIS_URL`` one node): ``/hits`` then
+uses its ``RedisCluster``, with ``REDIS_MAX_CONNECTIONS`` per node.
 """
 
 from __future__ import annotations
@@ -35,6 +37,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Fail fast: a down or stuck Redis makes /health answer 503 within seconds
     # instead of holding a worker.
     app.config["REDIS_OPTIONS"] = {"socket_connect_timeout": 2, "socket_timeout": 5}
+    if os.environ.get("REDIS_KIND") == "cluster":
+        app.config["REDIS_POOLS"] = {
+            "default": {
+                "KIND": "cluster",
+                "URL": app.config.pop("REDIS_URL"),
+                "MAX_CONNECTIONS": app.config.pop("REDIS_MAX_CONNECTIONS"),
+                "OPTIONS": app.config.pop("REDIS_OPTIONS"),
+            }
+        }
     app.config.update(config or {})
     redis_pools.init_app(app)
 
@@ -72,7 +83,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def hits() -> dict[str, int]:
     """INCR a counter on the shared pool; the pid shows which worker answered."""
-    count = redis_pools.get_redis().incr("hits")
+    registry = redis_pools.get_registry()
+    if registry.settings("default").kind == "cluster":
+        count = redis_pools.get_cluster().incr("hits")
+    else:
+        count = redis_pools.get_redis().incr("hits")
     return {"hits": int(count), "pid": os.getpid()}
 
 

@@ -215,7 +215,6 @@ class PoolRegistry:
         if pending is None:
             return []
         raw = pending.loader()
-        self._pending = None
         try:
             settings = parse_config(
                 raw, upper=pending.upper, key_label=pending.key_label, setting=pending.setting
@@ -224,7 +223,12 @@ class PoolRegistry:
             # No pool keeps serving an alias whose settings are now broken.
             self._error = exc
             settings = {}
-        return self._apply(settings)
+        dropped = self._apply(settings)
+        # Last: _configuration() reads without the lock, and takes _pending None
+        # to mean _settings and _error are current (cleared before the parse, a
+        # thread could read the old, empty settings: PoolNotFoundError).
+        self._pending = None
+        return dropped
 
     def _apply(self, settings: dict[str, PoolSettings]) -> list[_Closable]:
         # Caller holds the lock.

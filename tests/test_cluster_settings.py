@@ -138,3 +138,51 @@ def test_get_async_redis_on_a_cluster_alias_is_a_clear_error() -> None:
 
     with pytest.raises(RedisPoolError, match="no async client yet"):
         asyncio.run(ask())
+
+
+def test_settings_read_while_another_thread_parses_the_lazy_configuration() -> None:
+    # A loaded configuration is being parsed (under the lock) when another thread
+    # asks for an alias's settings: it must get them, not "not configured".
+    import threading
+    from collections.abc import Iterator, Mapping
+
+    parsing, release = threading.Event(), threading.Event()
+
+    class SlowPools(Mapping[str, Any]):
+        def __init__(self) -> None:
+            self.data = {"big": {"URL": "redis://127.0.0.1:7000", "KIND": "cluster"}}
+
+        def __getitem__(self, key: str) -> Any:
+            return self.data[key]
+
+        def __len__(self) -> int:
+            return len(self.data)
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(self.data)
+
+        def items(self) -> Any:
+            parsing.set()
+            release.wait(10)
+            return self.data.items()
+
+    reg = PoolRegistry()
+    reg.configure_lazily(SlowPools, upper=True)
+    results: list[Any] = []
+    first = threading.Thread(target=lambda: results.append(reg.settings("big").kind))
+    first.start()
+    assert parsing.wait(10)
+
+    def second() -> None:
+        try:
+            results.append(reg.settings("big").kind)
+        except Exception as exc:
+            results.append(exc)
+
+    other = threading.Thread(target=second)
+    other.start()
+    other.join(1.0)  # before the fix it failed at once, inside this second
+    release.set()
+    first.join()
+    other.join()
+    assert results == ["cluster", "cluster"]
