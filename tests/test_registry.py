@@ -255,6 +255,7 @@ def test_stats_report_every_alias_with_zeros_until_built(
             "connections_errors": 0,
             "connections_lost": 0,
         },
+        "nodes": [],
     }
     default = stats["default"]
     assert (default["created_connections"], default["in_use_connections"]) == (1, 1)
