@@ -145,6 +145,20 @@ class SharedRedisCluster(redis.cluster.RedisCluster):
     topology refresh, no retry.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Set first: __del__ may run on a half-built client (construction failed).
+        self._rpi_pid = os.getpid()
+        super().__init__(*args, **kwargs)
+
+    def __del__(self) -> None:
+        # redis-py's __del__ calls close(), which takes the client's and its
+        # NodesManager's locks. In a forked child a parent thread may hold them
+        # for ever: a client built by another process is dropped without it
+        # (the registry already closed the child's copies of its sockets).
+        if getattr(self, "_rpi_pid", None) != os.getpid():
+            return
+        super().__del__()  # type: ignore[no-untyped-call]
+
     def _execute_command(self, target_node: Any, *args: Any, **kwargs: Any) -> Any:
         token = _IN_COMMAND.set(True)
         try:

@@ -7,6 +7,7 @@ topology refreshes).
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import select
 import signal
@@ -481,8 +482,18 @@ def test_a_child_forked_while_the_parent_held_cluster_locks_does_not_deadlock(
     holder = threading.Thread(target=hold)
     holder.start()
     held.wait()
+    clients = [parent]
+
+    def child() -> dict[str, Any]:
+        # A hang ends the child (exit status 1) instead of the test run.
+        faulthandler.dump_traceback_later(30, exit=True)
+        value = reg.get_cluster("big").get("held").decode()
+        # What collecting the parent's client here runs: it must not take its locks.
+        clients[0].__del__()
+        return {"value": value}
+
     try:
-        report = run_in_child(lambda: {"value": reg.get_cluster("big").get("held").decode()})
+        report = run_in_child(child)
     finally:
         release.set()
         holder.join()
