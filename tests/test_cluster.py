@@ -499,3 +499,32 @@ def test_a_child_forked_while_the_parent_held_cluster_locks_does_not_deadlock(
         holder.join()
     assert report["value"] == "1"
     assert parent.get("held") == b"1"
+
+
+def test_flask_init_app_connects_nothing_and_get_cluster_builds_on_first_use(
+    shared_cluster: RedisCluster,
+) -> None:
+    from flask import Flask
+
+    from redis_pool_integrations.flask import RedisPools
+
+    name = f"flask-{uuid.uuid4().hex[:8]}"
+    app = Flask(__name__)
+    app.config["REDIS_POOLS"] = {
+        "big": {"URL": shared_cluster.url, "KIND": "cluster", "OPTIONS": {"client_name": name}}
+    }
+    ext = RedisPools(app)
+    try:
+        # init_app read and checked the settings; the cluster has not been asked anything.
+        assert all(connections(n, name) == 0 for n in shared_cluster.nodes)
+        assert refreshes(shared_cluster) == 0
+        with app.app_context():
+            rc = ext.get_cluster("big")
+            assert rc.set("flask", 1)
+            assert ext.get_cluster("big") is rc
+            with pytest.raises(RedisPoolError, match=r"get_cluster\('big'\)"):
+                ext.get_redis("big")
+        assert refreshes(shared_cluster) >= 1
+        assert ext.stats(app=app)["big"]["built"] is True
+    finally:
+        ext.get_registry(app=app).close_all()

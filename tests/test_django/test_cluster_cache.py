@@ -167,3 +167,22 @@ def test_sixteen_threads_share_the_per_node_pools(
         names = [c for c in node.admin().client_list() if c.get("name") == cluster_cache]
         assert len(names) <= 3
     assert all(r["created_connections"] <= 3 for r in default_registry.stats()["default"]["nodes"])
+
+
+def test_nothing_connects_until_the_first_cache_call(
+    shared_cluster: RedisCluster, cluster_cache: str
+) -> None:
+    def connected() -> int:
+        return sum(
+            1
+            for node in shared_cluster.nodes
+            for c in node.admin().client_list()
+            if c.get("name") == cluster_cache
+        )
+
+    # REDIS_POOLS was read on setting_changed and the cache object exists: no I/O yet.
+    assert isinstance(caches["default"], RedisPoolCache)
+    assert default_registry.stats()["default"]["built"] is False
+    assert connected() == 0
+    assert cache.get("first") is None
+    assert connected() >= 1
