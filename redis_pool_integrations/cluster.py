@@ -37,7 +37,7 @@ import redis
 import redis.cluster
 
 from .config import PoolSettings
-from .errors import PoolClosedError, RedisPoolError
+from .errors import PoolClosedError, PoolExhaustedError, RedisPoolError
 from .pool import CLOSE_GRACE, PoolCounters, SharedConnectionPool
 from .settings import cluster_level_options
 from .stats import NodeStats
@@ -168,19 +168,38 @@ class SharedRedisCluster(redis.cluster.RedisCluster):
         finally:
             _IN_COMMAND.reset(token)
 
+    #: At most MAX_CONNECTIONS pipelines of this client run at once (set by ClusterEntry).
+    _rpi_gate: threading.Semaphore | None = None
+    _rpi_alias = ""
+    _rpi_max = 0
+    _rpi_timeout = 0.0
+
     def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> Any:
-        """redis-py's cluster pipeline; a pool error of ours fails its execute() once."""
+        """redis-py's cluster pipeline; a pool error of ours fails its execute() once.
+
+        A pipeline holds one connection of each node it sends to, taken one
+        after the other in command order: with bounded node pools, pipelines
+        taking nodes in different orders could each hold what the other waits
+        for until TIMEOUT. At most ``MAX_CONNECTIONS`` pipelines of a client run
+        at once, so every node always has a connection left for each of them
+        (one waits up to ``TIMEOUT`` for its turn, then PoolExhaustedError).
+        """
         pipe = _quiet_pipeline(self, transaction, shard_hint)
         if pipe is None:
             pipe = super().pipeline(transaction, shard_hint)  # type: ignore[no-untyped-call]
         execute = pipe.execute
+        gate = self._rpi_gate if self._rpi_pid == os.getpid() else None
 
         def execute_once_refused(*args: Any, **kwargs: Any) -> Any:
+            if gate is not None and not gate.acquire(timeout=self._rpi_timeout):
+                raise PoolExhaustedError(self._rpi_alias, self._rpi_max, self._rpi_timeout)
             token = _PIPELINE_REFUSAL.set([None])
             try:
                 return execute(*args, **kwargs)
             finally:
                 _PIPELINE_REFUSAL.reset(token)
+                if gate is not None:
+                    gate.release()
 
         pipe.execute = execute_once_refused
         return pipe
@@ -288,6 +307,10 @@ class ClusterEntry:
             **options,
         )
         _guard_refresh(client.nodes_manager)
+        client._rpi_gate = threading.Semaphore(self.settings.max_connections)
+        client._rpi_alias = self.alias
+        client._rpi_max = self.settings.max_connections
+        client._rpi_timeout = self.settings.timeout
         return client
 
     def _make_pool(self, **kwargs: Any) -> ClusterNodePool:

@@ -528,3 +528,42 @@ def test_flask_init_app_connects_nothing_and_get_cluster_builds_on_first_use(
         assert ext.stats(app=app)["big"]["built"] is True
     finally:
         ext.get_registry(app=app).close_all()
+
+
+def test_pipelines_taking_nodes_in_opposite_orders_do_not_wait_on_each_other(
+    shared_cluster: RedisCluster, make_registry: MakeRegistry
+) -> None:
+    # Each pipeline holds one connection per node, taken in its commands' order; with
+    # 2 connections per node and 12 threads going round the nodes in different orders,
+    # each could hold what another waits for (until TIMEOUT) but for the client's gate.
+    name = f"pipes-{uuid.uuid4().hex[:8]}"
+    reg = cluster_registry(make_registry, shared_cluster, name, max_connections=2, timeout=5)
+    rc = reg.get_cluster("big")
+    ports = [n.port for n in shared_cluster.nodes]
+    keys = [key_on(rc, port, prefix=f"p{port}-") for port in ports]
+    errors: list[BaseException] = []
+    start = threading.Barrier(12)
+
+    def work(t: int) -> None:
+        order = keys[t % 3 :] + keys[: t % 3]
+        if t % 2:
+            order.reverse()
+        start.wait()
+        try:
+            for _ in range(40):
+                pipe = rc.pipeline()
+                for key in order:
+                    pipe.incr(key)
+                pipe.execute()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [int(rc.get(key)) for key in keys] == [12 * 40] * 3
+    for node in shared_cluster.nodes:
+        assert connections(node, name) <= 2
