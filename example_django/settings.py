@@ -69,6 +69,12 @@ REDIS_POOLS = {
         **_KIND,
     },
 }
+if os.environ.get("REDIS_KIND") == "cluster":
+    # REDIS_URL names one node of a Redis Cluster: both aliases are cluster aliases
+    # (one client each per worker, MAX_CONNECTIONS per node). A cluster has only
+    # database 0, so the cache shares it: here cache.clear() flushes every primary.
+    for _alias in REDIS_POOLS.values():
+        _alias.update(KIND="cluster", URL=REDIS_URL, BREAKER=None)  # E305: not on a cluster
 
 CACHES = {
     "default": {

@@ -10,14 +10,15 @@ from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 
 from redis_pool_integrations import default_registry
-from redis_pool_integrations.django import conf, get_async_redis, get_redis
+from redis_pool_integrations.django import conf, get_async_redis, get_cluster, get_redis
 
 from .startup import STARTUP
 
 
 def hits(request: HttpRequest) -> JsonResponse:
-    """``INCR hits`` on the default pool."""
-    return JsonResponse({"hits": get_redis().incr("hits"), "pid": os.getpid()})
+    """``INCR hits`` on the default alias (its cluster client when REDIS_KIND=cluster)."""
+    client = get_cluster() if conf.alias_settings("default").kind == "cluster" else get_redis()
+    return JsonResponse({"hits": client.incr("hits"), "pid": os.getpid()})
 
 
 async def async_hits(request: HttpRequest) -> JsonResponse:

@@ -8,7 +8,9 @@ Environment: ``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``),
 ``REDIS_MAX_CONNECTIONS`` (default 10, per worker process) and ``REDIS_BREAKER``
 (``failures,cooldown``, e.g. ``5,2``: turns the circuit breaker on); with
 ``REDIS_SENTINELS`` (comma-separated ``host:port``) the ``default`` alias is
-Sentinel-managed and ``REDIS_URL``'s host is the service name.
+Sentinel-managed and ``REDIS_URL``'s host is the service name. ``REDIS_KIND=cluster``
+makes ``default`` a Redis Cluster alias (``REDIS_URL`` one node): ``/hits`` then
+uses its ``RedisCluster``, with ``REDIS_MAX_CONNECTIONS`` per node.
 """
 
 from __future__ import annotations
@@ -55,6 +57,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 "BREAKER": breaker,
             }
         }
+    elif os.environ.get("REDIS_KIND") == "cluster":
+        # A Redis Cluster: REDIS_URL is one node, MAX_CONNECTIONS is per node.
+        app.config["REDIS_POOLS"] = {
+            "default": {
+                "KIND": "cluster",
+                "URL": url,
+                "MAX_CONNECTIONS": max_connections,
+                "OPTIONS": options,
+            }
+        }
     else:
         app.config["REDIS_URL"] = url
         app.config["REDIS_MAX_CONNECTIONS"] = max_connections
@@ -99,7 +111,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def hits() -> dict[str, int]:
     """INCR a counter on the shared pool; the pid shows which worker answered."""
-    count = redis_pools.get_redis().incr("hits")
+    registry = redis_pools.get_registry()
+    if registry.settings("default").kind == "cluster":
+        count = redis_pools.get_cluster().incr("hits")
+    else:
+        count = redis_pools.get_redis().incr("hits")
     return {"hits": int(count), "pid": os.getpid()}
 
 

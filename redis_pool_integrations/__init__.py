@@ -28,6 +28,7 @@ from .registry import (
     PoolStats,
     default_registry,
     get_async_redis,
+    get_cluster,
     get_pool,
     get_redis,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "default_registry",
     "default_retry",
     "get_async_redis",
+    "get_cluster",
     "get_pool",
     "get_redis",
     "parse_config",

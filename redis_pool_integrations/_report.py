@@ -101,6 +101,10 @@ def stats_table(
         nested = row.get("sentinel") or {}
         values = {"alias": alias, **row, **{f"sentinel.{k}": v for k, v in nested.items()}}
         lines.append([str(values.get(key, "")) for _, key in columns])
+        # A cluster alias: one line per node under its own, "alias host:port".
+        for node in row.get("nodes") or ():
+            values = {**node, "alias": f"{alias} {node['node']}"}
+            lines.append([str(values.get(key, "")) for _, key in columns])
     widths = [max(len(line[i]) for line in lines) for i in range(len(columns))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()

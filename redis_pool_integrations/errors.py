@@ -116,11 +116,11 @@ class PoolClosedError(RedisPoolError, redis.exceptions.ConnectionError):
     (the command is not re-sent). It is a :class:`redis.exceptions.ConnectionError`.
     """
 
-    def __init__(self, alias: str, reason: str) -> None:
+    def __init__(self, alias: str, reason: str, accessor: str = "get_redis") -> None:
         self.alias = alias
         self.reason = reason
         super().__init__(
-            f"pool {alias!r} was closed: {reason}. Call get_redis({alias!r}) again for a "
+            f"pool {alias!r} was closed: {reason}. Call {accessor}({alias!r}) again for a "
             "client of the current configuration."
         )
 

@@ -137,6 +137,12 @@ class _Metrics:
             ["alias"],
             multiprocess_mode="livesum",
         )
+        self.node_connections = Gauge(
+            "redis_pool_node_connections",
+            "Connections of a cluster alias to one node (host:port), by state: in_use or idle.",
+            ["alias", "node", "state"],
+            multiprocess_mode="livesum",
+        )
 
 
 #: Every metric name this module exports (counters as exposed, with ``_total``).
@@ -156,6 +162,7 @@ METRIC_NAMES = (
     "redis_pool_breaker_rejected_total",
     "redis_pool_sentinel_failovers_total",
     "redis_pool_sentinel_connections",
+    "redis_pool_node_connections",
 )
 
 _ZERO = PoolCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, False)
@@ -195,6 +202,17 @@ class _Alias:
         self.sentinel_connections = m.sentinel_connections.labels(alias)
 
 
+class _Node:
+    """The in-use and idle gauges of one node of a cluster alias, and their sums."""
+
+    def __init__(self, m: _Metrics, alias: str, node: str) -> None:
+        self.gauges = (
+            m.node_connections.labels(alias, node, "in_use"),
+            m.node_connections.labels(alias, node, "idle"),
+        )
+        self.sums = [0, 0]
+
+
 class MetricsObserver:
     """The :class:`~redis_pool_integrations.pool.PoolObserver` that feeds the metrics.
 
@@ -209,6 +227,8 @@ class MetricsObserver:
         # Lock order: a pool's lock, then this one; never the other way round.
         self._lock = threading.Lock()
         self._aliases: dict[str, _Alias] = {}
+        # Cluster aliases: (alias, node) -> its gauges (the pool's ``node``, "host:port").
+        self._nodes: dict[tuple[str, str], _Node] = {}
         # Bumped in a forked child: levels a pool recorded in the parent are void.
         self._generation = 0
 
@@ -263,6 +283,15 @@ class MetricsObserver:
                 if level[i] != old[i]:
                     a.sums[i] += level[i] - old[i]
                     a.gauges[i].set(a.sums[i])
+            node = getattr(pool, "node", "")
+            if node:  # a node pool of a cluster alias (cluster.ClusterNodePool)
+                n = self._nodes.get((pool.alias, node))
+                if n is None:
+                    n = self._nodes[pool.alias, node] = _Node(self.metrics, pool.alias, node)
+                for i in range(2):
+                    if level[i] != old[i]:
+                        n.sums[i] += level[i] - old[i]
+                        n.gauges[i].set(n.sums[i])
 
     def after_fork_in_child(self) -> None:
         """In a forked child: the parent's pools are not ours; count their reset."""
@@ -276,6 +305,10 @@ class MetricsObserver:
             for gauge in a.gauges:
                 gauge.set(0)
             a.sentinel_connections.set(0)
+        for n in self._nodes.values():
+            n.sums = [0, 0]
+            for gauge in n.gauges:
+                gauge.set(0)
 
 
 _state_lock = threading.Lock()
@@ -311,8 +344,10 @@ def _sync_built_pools(observer: MetricsObserver) -> None:
     from .registry import _registries
 
     for reg in list(_registries):
-        for entry in list(reg._entries.values()):
-            pool = entry.pool
+        pools: list[SharedConnectionPool] = [e.pool for e in list(reg._entries.values())]
+        for cluster in list(reg._clusters.values()):
+            pools.extend(cluster.pools())
+        for pool in pools:
             with pool._lock:
                 observer(pool, "sync", None, None)
 

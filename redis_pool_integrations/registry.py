@@ -13,16 +13,19 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 import redis
+import redis.cluster
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from ._report import ping_timeout
 from .breaker import Breaker
 from .client import LazyRedis
+from .cluster import ClusterEntry
 from .config import KeyLabel, PoolSettings, Problem, parse, parse_config, redact_error
 from .constants import DEFAULT_ALIAS
-from .errors import PoolConfigError, PoolNotFoundError
+from .errors import PoolConfigError, PoolNotFoundError, RedisPoolError
 from .pool import CLOSE_GRACE, SharedConnectionPool, new_breaker
+from .settings import KIND_CLUSTER, cluster_level_options
 from .stats import PoolStats, pool_stats
 
 if TYPE_CHECKING:
@@ -35,6 +38,7 @@ __all__ = [
     "PoolStats",
     "default_registry",
     "get_async_redis",
+    "get_cluster",
     "get_pool",
     "get_redis",
 ]
@@ -138,6 +142,9 @@ class PoolRegistry:
         # Read without the lock on the hot path: a dict lookup is atomic, and
         # an entry is only ever replaced as a whole.
         self._entries: dict[str, _Entry] = {}
+        # Cluster aliases (cluster.py): one RedisCluster and its node pools each.
+        # Read without the lock like _entries; built outside it (see get_cluster).
+        self._clusters: dict[str, ClusterEntry] = {}
         # The async pools (aio.py), made on the first get_async_redis(): they
         # change under self._lock too, so a build never races a configure().
         self._aio: AsyncPools | None = None
@@ -212,7 +219,6 @@ class PoolRegistry:
         if pending is None:
             return []
         raw = pending.loader()
-        self._pending = None
         try:
             settings = parse_config(
                 raw, upper=pending.upper, key_label=pending.key_label, setting=pending.setting
@@ -221,7 +227,12 @@ class PoolRegistry:
             # No pool keeps serving an alias whose settings are now broken.
             self._error = exc
             settings = {}
-        return self._apply(settings)
+        dropped = self._apply(settings)
+        # Last: _configuration() reads without the lock, and takes _pending None
+        # to mean _settings and _error are current (cleared before the parse, a
+        # thread could read the old, empty settings: PoolNotFoundError).
+        self._pending = None
+        return dropped
 
     def _apply(self, settings: dict[str, PoolSettings]) -> list[_Closable]:
         # Caller holds the lock.
@@ -294,6 +305,58 @@ class PoolRegistry:
         """
         return LazyRedis(self, alias)
 
+    def get_cluster(self, alias: str = DEFAULT_ALIAS) -> redis.cluster.RedisCluster:
+        """The shared :class:`redis.cluster.RedisCluster` of a ``KIND: "cluster"`` alias.
+
+        One client per alias per process, built on first use: building it
+        connects to the cluster (``CLUSTER SLOTS``), so it happens outside the
+        registry's lock, never at configuration. Each node gets a blocking
+        pool bounded by ``MAX_CONNECTIONS`` (per node, per process); a caller
+        waits up to ``TIMEOUT`` for a connection, then gets PoolExhaustedError
+        at once (no topology refresh). In a forked child a new client is built.
+        Raises RedisPoolError for an alias of another kind (naming get_redis),
+        PoolNotFoundError, PoolConfigError, and redis-py's
+        RedisClusterException when no startup node answers.
+        """
+        if self._pid != os.getpid():
+            self._reset(os.getpid())
+        entry = self._clusters.get(alias)
+        if entry is None:
+            entry = self._build_cluster(alias)
+        return entry.client
+
+    def _build_cluster(self, alias: str) -> ClusterEntry:
+        while True:
+            settings = self.settings(alias)  # reads a pending loader; raises for unknown
+            if settings.kind != KIND_CLUSTER:
+                raise _wrong_kind(alias, "get_cluster", "get_redis", settings.kind)
+            pid = self._pid
+            # Network I/O: outside the lock, so other aliases (and this one's
+            # stats, configure(), close()) never wait on a cluster that is slow
+            # to answer. Two threads may build at once; one installs its client.
+            built = ClusterEntry(settings, close_grace=self.close_grace)
+            with self._lock:
+                current = self._clusters.get(alias)
+                fresh = self._settings.get(alias) == settings and self._pid == pid
+                installed = current is None and fresh and self._error is None
+                if installed:
+                    self._clusters[alias] = built
+                    self._register_atexit()
+            if installed:
+                logger.debug(
+                    "built cluster %r (pid %d, %s, max_connections=%d per node)",
+                    alias,
+                    pid,
+                    settings.redacted_url,
+                    settings.max_connections,
+                )
+                return built
+            # Lost the race, or the settings changed (or we forked) meanwhile:
+            # ours closes itself; use the winner's, or build again from the new settings.
+            built.close()
+            if current is not None and fresh:
+                return current
+
     def _build(self, alias: str) -> _Entry:
         built: PoolSettings | None = None
         with self._lock:
@@ -307,6 +370,8 @@ class PoolRegistry:
                     built = self._settings.get(alias)
                     if built is None:
                         raise PoolNotFoundError(alias, list(self._settings))
+                    if built.kind == KIND_CLUSTER:
+                        raise _wrong_kind(alias, "get_redis", "get_cluster", built.kind)
                     pool = _pool_class(built).from_settings(
                         built,
                         successor=functools.partial(self.get_pool, alias),
@@ -385,6 +450,12 @@ class PoolRegistry:
                 settings = self._settings.get(alias)
                 if settings is None:
                     raise PoolNotFoundError(alias, list(self._settings))
+                if settings.kind == KIND_CLUSTER:
+                    raise RedisPoolError(
+                        f"pool {alias!r} is a cluster alias (KIND 'cluster'): it has no async "
+                        "client yet. Use get_cluster() (a sync redis.cluster.RedisCluster), or "
+                        "redis.asyncio.cluster.RedisCluster yourself for async code."
+                    )
                 result = build(settings)
                 self._register_atexit()
         finally:
@@ -408,7 +479,7 @@ class PoolRegistry:
 
     def _built_aliases(self) -> list[str]:
         # Caller holds the lock: aliases with a sync pool or an async pool on some loop.
-        aliases = list(self._entries)
+        aliases = [*self._entries, *(a for a in self._clusters if a not in self._entries)]
         if self._aio is not None:
             aliases.extend(a for a in self._aio.aliases() if a not in self._entries)
         return aliases
@@ -442,9 +513,13 @@ class PoolRegistry:
             # parent thread that does not exist here, so never acquire it;
             # replace it. _pid is set last: until then every accessor comes here.
             inherited = [entry.pool for entry in self._entries.values()]
+            # The parent's cluster clients are never used here: their NodesManager
+            # locks may be held by a parent thread that does not exist in the child.
+            clusters = list(self._clusters.values())
             self._lock = threading.Lock()
             self._entries = {}
             self._breakers = {}  # the parent's states (and locks) stay with it
+            self._clusters = {}
             if self._aio is not None:
                 # Closes only this process's copies of the async sockets.
                 self._aio.forget_inherited()
@@ -452,6 +527,8 @@ class PoolRegistry:
             self._pid = pid
         for pool in inherited:
             pool.forget_inherited()
+        for cluster in clusters:
+            cluster.forget_inherited()
         if inherited:
             logger.debug("pid %d: dropped %d pool(s) inherited from a parent", pid, len(inherited))
 
@@ -490,6 +567,9 @@ class PoolRegistry:
             entry = self._entries.pop(alias, None)
             if entry is not None:
                 dropped.append(entry.pool)
+            cluster = self._clusters.pop(alias, None)
+            if cluster is not None:
+                dropped.append(cluster)
         if self._aio is not None:
             # Async pools of these aliases on every loop; closed outside the lock.
             dropped.extend(self._aio.take(aliases))
@@ -537,7 +617,12 @@ class PoolRegistry:
             settings = self.settings(alias)
             try:
                 if timeout is None:
-                    self.get_redis(alias).ping()
+                    client: Any = (
+                        self.get_cluster(alias)
+                        if settings.kind == KIND_CLUSTER
+                        else self.get_redis(alias)
+                    )
+                    client.ping()
                 else:
                     _ping_once(settings, timeout)
             except (redis.RedisError, OSError) as exc:
@@ -556,6 +641,7 @@ class PoolRegistry:
         self.reset_after_fork()
         settings = self._configuration()
         entries = dict(self._entries)
+        clusters = dict(self._clusters)
         aio = self._aio
         if aio is not None:
             aio.sweep()
@@ -566,6 +652,7 @@ class PoolRegistry:
                 self._pid,
                 self._resets,
                 aio.stats(alias) if aio is not None else None,
+                cluster=clusters.get(alias),
                 breaker=self._breaker_of(s),
             )
             for alias, s in settings.items()
@@ -579,7 +666,8 @@ class PoolRegistry:
         configured = "pending" if self._pending is not None else len(self._settings)
         return (
             f"<{type(self).__name__} aliases={configured} "
-            f"built={len(self._entries)} pid={self._pid} resets={self._resets}>"
+            f"built={len(self._entries) + len(self._clusters)} "
+            f"pid={self._pid} resets={self._resets}>"
         )
 
 
@@ -592,6 +680,13 @@ def _pool_class(settings: PoolSettings) -> type[SharedConnectionPool]:
     return SharedConnectionPool
 
 
+def _wrong_kind(alias: str, asked: str, accessor: str, kind: str) -> RedisPoolError:
+    return RedisPoolError(
+        f"pool {alias!r} is a {kind!r} alias (KIND), so {asked}() cannot serve it. "
+        f"Call {accessor}({alias!r}) instead."
+    )
+
+
 def _ping_once(settings: PoolSettings, timeout: float) -> None:
     if settings.kind == "sentinel":
         from .sentinel import ping_sentinel_alias
@@ -599,6 +694,10 @@ def _ping_once(settings: PoolSettings, timeout: float) -> None:
         ping_sentinel_alias(settings, timeout)
         return
     options = dict(settings.options)
+    if settings.kind == KIND_CLUSTER:
+        # One-off PING of the startup node: RedisCluster's own options do not apply.
+        own = cluster_level_options()
+        options = {name: value for name, value in options.items() if name not in own}
     for key in ("socket_connect_timeout", "socket_timeout"):
         # Keep a shorter timeout the user set; never wait longer than asked here.
         current = options.get(key)
@@ -624,6 +723,11 @@ def get_redis(alias: str = DEFAULT_ALIAS) -> redis.Redis:
 def get_pool(alias: str = DEFAULT_ALIAS) -> SharedConnectionPool:
     """The shared pool of ``alias`` from :data:`default_registry`."""
     return default_registry.get_pool(alias)
+
+
+def get_cluster(alias: str = DEFAULT_ALIAS) -> redis.cluster.RedisCluster:
+    """The shared cluster client of ``alias`` from :data:`default_registry`."""
+    return default_registry.get_cluster(alias)
 
 
 def get_async_redis(alias: str = DEFAULT_ALIAS) -> redis.asyncio.Redis:

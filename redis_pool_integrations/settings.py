@@ -51,6 +51,8 @@ from .options import (
     Refused,
     Rule,
     accepted_options,
+    boolean,
+    number,
     to_number,
 )
 from .redact import fields_are_reliable, is_secret_name, mask_secrets, redact_url, secrets_of
@@ -80,10 +82,11 @@ MAX_CONNECTIONS_LIMIT = 65_535
 HUGE_MAX_CONNECTIONS = 10_000
 KIND_STANDALONE = "standalone"
 KIND_SENTINEL = "sentinel"
+KIND_CLUSTER = "cluster"
 #: Every pool kind the settings model knows.
-KINDS = (KIND_STANDALONE, KIND_SENTINEL, "cluster")
-#: Kinds reserved but not built yet.
-PLANNED_KINDS = ("cluster",)
+KINDS = (KIND_STANDALONE, KIND_SENTINEL, KIND_CLUSTER)
+#: Kinds reserved but not built yet (none today).
+PLANNED_KINDS: tuple[str, ...] = ()
 #: ROLE of a sentinel alias: the primary, or a read-only pool over the replicas.
 ROLES = ("master", "replica")
 
@@ -134,7 +137,15 @@ CODES: dict[str, str] = {
     "E302": "BREAKER's FAILURES is not an integer >= 1",
     "E303": "BREAKER's COOLDOWN is not a number of seconds > 0",
     "E304": "BREAKER is set but socket_timeout is not (a stalled server would never fail)",
+    "E305": "BREAKER on a KIND 'cluster' alias (not built yet)",
     "W300": "socket_timeout is not set: a stalled server blocks a caller for ever (deploy)",
+    "E250": "a cluster alias's URL is not redis:// or rediss:// (no unix sockets in a cluster)",
+    "E251": "a cluster alias selects a database other than 0 (URL path, ?db= or OPTIONS)",
+    "E252": "STARTUP_NODES is not a list of 'host:port' strings",
+    "E253": "a key that only a cluster alias takes (STARTUP_NODES) on an alias of another kind",
+    "E254": "an option RedisCluster does not accept or would not pass to its nodes",
+    "E255": "an option RedisCluster takes itself has a wrong value",
+    "W250": "an option the installed redis-py's RedisCluster deprecates",
 }
 
 
@@ -181,6 +192,8 @@ class PoolSettings:
     sentinel_options: Mapping[str, Any] = field(default_factory=dict, repr=False)
     #: KIND "sentinel": "master" (the primary) or "replica" (read-only, over the replicas).
     role: str = "master"
+    #: More startup nodes of a cluster alias, ``((host, port), ...)``; the URL's comes first.
+    startup_nodes: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         # A private copy behind a read-only view: the caller's dict can change
@@ -194,7 +207,7 @@ class PoolSettings:
         # hash equal because equal options have equal names.
         fields = (self.alias, self.url, self.max_connections, self.timeout, self.kind, self.breaker)
         sentinel = (self.sentinels, self.role, *sorted(self.sentinel_options))
-        return hash((*fields, *sorted(self.options), *sentinel))
+        return hash((*fields, *sorted(self.options), *sentinel, self.startup_nodes))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # mappingproxy cannot be pickled; rebuild from a plain dict.
@@ -212,6 +225,7 @@ class PoolSettings:
                 self.sentinels,
                 dict(self.sentinel_options),
                 self.role,
+                self.startup_nodes,
             ),
         )
 
@@ -232,6 +246,7 @@ class PoolSettings:
                 if self.kind == KIND_SENTINEL
                 else ""
             )
+            + (f", startup_nodes={self.startup_nodes!r}" if self.kind == KIND_CLUSTER else "")
             + ")"
         )
 
@@ -264,6 +279,8 @@ class _Alias:
         self.scheme = "redis"
         self.url_options: dict[str, Any] = {}
         url, options = raw.get(parser.spell("url")), raw.get(parser.spell("options"))
+        # Read before the keys are checked: which options and keys count depends on it.
+        self.kind = raw.get(parser.spell("kind"), KIND_STANDALONE)
         self.secrets = secrets_of(url, options if isinstance(options, Mapping) else None)
         sentinel_options = raw.get(parser.spell("sentinel_options"))
         if isinstance(sentinel_options, Mapping):
@@ -639,6 +656,16 @@ def _check_breaker_timeout(a: _Alias, values: dict[str, Any]) -> None:
     # breaker without one would never see the failure it exists for.
     if values.get("breaker") is None:
         return
+    if values.get("kind") == KIND_CLUSTER:
+        label = a.label("breaker")
+        a.add(
+            "E305",
+            label,
+            f"{label} is set on a {KIND_CLUSTER!r} alias: a breaker per cluster node is not "
+            "built yet, and the setting would be ignored.",
+            f"Remove {label} from this alias (its nodes' pools still fail fast when exhausted).",
+        )
+        return
     if _socket_timeout(values["options"], a.url_options) is not None:
         return
     label = a.label("options")
@@ -698,6 +725,8 @@ def _check_options(a: _Alias, options: Any) -> Any:
         return _MISSING
     accepted = accepted_options(a.scheme)
     converted: dict[str, Any] = {}
+    if a.kind == KIND_CLUSTER:
+        options, converted = _check_cluster_options(a, options, accepted)
     for name, value in options.items():
         shown = name if isinstance(name, str) else repr(name)
         if isinstance(name, str) and name in URL_OPTIONS:
@@ -983,6 +1012,236 @@ def _check_kind_keys(a: _Alias, values: dict[str, Any], given: Mapping[str, Any]
         )
 
 
+# -- cluster (E250-E299) --------------------------------------------------------
+
+#: Names RedisCluster's own constructor takes that this library sets (from URL and
+#: STARTUP_NODES) or that are not settings at all.
+_CLUSTER_OURS = frozenset({"self", "kwargs", "host", "port", "startup_nodes", "url"})
+#: Connection keywords RedisCluster would take from us, not from OPTIONS.
+_CLUSTER_NODE_OURS = frozenset(
+    {
+        "connection_pool",
+        "connection_pool_class",
+        "host",
+        "port",
+        "db",
+        "max_connections",
+        "timeout",
+        "redis_connect_func",
+        "nodes_flag",
+        "retry",
+    }
+)
+#: Deprecated RedisCluster arguments and what replaces them (redis-py 6.0 .. 8.1).
+_CLUSTER_DEPRECATED = {
+    "read_from_replicas": "load_balancing_strategy",
+    "cluster_error_retry_attempts": "retry",
+}
+
+
+def cluster_level_options() -> frozenset[str]:
+    """Arguments the installed ``RedisCluster`` takes itself (not passed to the nodes)."""
+    import redis.cluster
+
+    params = inspect.signature(redis.cluster.RedisCluster.__init__).parameters
+    return frozenset(params) - _CLUSTER_OURS
+
+
+def cluster_node_options() -> frozenset[str]:
+    """Connection options the installed ``RedisCluster`` passes on to each node's pool.
+
+    ``RedisCluster`` silently drops every other keyword (its ``cleanup_kwargs``),
+    so an option outside this set would be ignored without a word.
+    """
+    import redis.cluster
+
+    allowed = set(redis.cluster.REDIS_ALLOWED_KEYS) - set(redis.cluster.KWARGS_DISABLED_KEYS)
+    return frozenset(allowed - _CLUSTER_NODE_OURS)
+
+
+def _strategy(value: Any) -> Any:
+    import redis.cluster
+
+    enum = redis.cluster.LoadBalancingStrategy
+    if value is None or isinstance(value, enum):
+        return value
+    if isinstance(value, str):
+        try:
+            return enum(value.strip().lower())
+        except ValueError:
+            raise Refused("E103") from None
+    raise Refused("E101")
+
+
+def _callable_or_none(value: Any) -> Any:
+    if value is not None and not callable(value):
+        raise Refused("E101")
+    return value
+
+
+def _strategies() -> str:
+    import redis.cluster
+
+    return ", ".join(repr(s.value) for s in redis.cluster.LoadBalancingStrategy)
+
+
+_CLUSTER_RULES: dict[str, Rule] = {
+    "require_full_coverage": boolean(),
+    "reinitialize_steps": number(0, integer=True, none=False),
+    "read_from_replicas": boolean(),
+    "load_balancing_strategy": Rule(
+        "a redis.cluster.LoadBalancingStrategy or its value ("
+        "'round_robin', 'round_robin_replicas', 'random_replica'...), or None",
+        _strategy,
+    ),
+    "dynamic_startup_nodes": boolean(),
+    "cluster_error_retry_attempts": number(0, integer=True, none=False),
+    "address_remap": Rule("a callable (host, port) -> (host, port), or None", _callable_or_none),
+}
+
+
+def _check_cluster_options(
+    a: _Alias, options: Mapping[Any, Any], accepted: frozenset[str]
+) -> tuple[dict[Any, Any], dict[str, Any]]:
+    """Split a cluster alias's OPTIONS: RedisCluster's own are checked here.
+
+    Returns the connection options left for the common checks, and the
+    RedisCluster options converted. Connection options RedisCluster would drop
+    are refused (E254), so nothing configured is silently ignored.
+    """
+    label = a.label("options")
+    own, nodes = cluster_level_options(), cluster_node_options()
+    rest: dict[Any, Any] = {}
+    converted: dict[str, Any] = {}
+    for name, value in options.items():
+        if not isinstance(name, str):
+            rest[name] = value  # the common check reports it
+        elif name == "db":
+            a.add(
+                "E251",
+                label,
+                f"option 'db' in {label}: a cluster has only database 0.",
+                f"Remove 'db' from {label} (RedisCluster refuses it, even 0).",
+            )
+        elif name in own:
+            rule = _CLUSTER_RULES.get(name) or OPTION_RULES.get(name)
+            if name in _CLUSTER_DEPRECATED:
+                a.add(
+                    "W250",
+                    label,
+                    f"option {name!r} in {label} is deprecated by redis-py's RedisCluster.",
+                    f"Use {_CLUSTER_DEPRECATED[name]!r} instead"
+                    + (f" (one of {_strategies()})." if name == "read_from_replicas" else "."),
+                )
+            if rule is None:
+                converted[name] = value  # passed through, as the common check does
+                continue
+            try:
+                converted[name] = rule.convert(value)
+            except Refused:
+                a.add(
+                    "E255",
+                    label,
+                    f"option {name!r} in {label} must be {rule.expected}, "
+                    f"got {_shown(value, rule.secret)}.",
+                    "Fix the value (numbers and booleans may be written as strings), or remove it.",
+                )
+        elif name in accepted and name not in nodes and name not in URL_OPTIONS:
+            a.add(
+                "E254",
+                label,
+                f"option {name!r} in {label} is a connection option redis-py's RedisCluster "
+                "does not pass on to its nodes: it would be ignored silently.",
+                f"Remove it from {label}"
+                + (
+                    f", and set {a.label(name)} instead."
+                    if name in ("max_connections", "timeout")
+                    else "."
+                ),
+            )
+        elif name not in accepted and name not in URL_OPTIONS:
+            close = _suggest(name, accepted | own)
+            a.add(
+                "E254",
+                label,
+                f"option {name!r} in {label} is not accepted by redis-py's RedisCluster "
+                "nor by its nodes' connections.",
+                f"Did you mean {close[0]!r}?"
+                if close
+                else "See redis-py's RedisCluster and Connection arguments.",
+            )
+        else:
+            rest[name] = value
+    return rest, converted
+
+
+def _check_cluster_url(a: _Alias, url: str) -> None:
+    """A cluster alias's URL: one TCP startup node, database 0."""
+    label = a.label("url")
+    if a.scheme == "unix":
+        a.add(
+            "E250",
+            label,
+            f"{label} {redact_url(url)!r}: a cluster is reached over TCP, not a unix socket.",
+            f"Set {label} to one node of the cluster, like 'redis://10.0.0.5:7000' "
+            "(or rediss:// for TLS).",
+        )
+        return
+    db = a.url_options.get("db", 0)
+    if db not in (0, None):
+        a.add(
+            "E251",
+            label,
+            f"{label} {redact_url(url)!r} selects database {db}: a cluster has only database 0.",
+            f"Remove the database from {label} (write 'redis://host:port' or '.../0').",
+        )
+
+
+def _parse_node(item: Any) -> tuple[str, int] | None:
+    if not isinstance(item, str):
+        return None
+    text = item.strip()
+    if text.startswith("["):  # "[::1]:7000"
+        host, sep, port = text[1:].partition("]:")
+        if not sep:
+            return None
+    else:
+        host, sep, port = text.rpartition(":")
+        if not sep or ":" in host:  # a bare IPv6 address: brackets are needed
+            return None
+    if not host or not (port.isdigit() and port.isascii()) or not 1 <= int(port) <= 65535:
+        return None
+    return host, int(port)
+
+
+def _check_startup_nodes(a: _Alias, value: Any) -> Any:
+    label = a.label("startup_nodes")
+    if a.kind != KIND_CLUSTER:
+        a.add(
+            "E253",
+            label,
+            f"{label} is only for an alias with {a.label('kind')} 'cluster' "
+            f"(this one is {_shown(a.kind)}).",
+            f"Set {a.label('kind')} to 'cluster', or remove {label}.",
+        )
+        return _MISSING
+    fix = (
+        f"Set {label} to a list of more nodes of the cluster, like "
+        "['10.0.0.6:7000', '[fd00::7]:7000'] (IPv6 in brackets), or remove it."
+    )
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        a.add("E252", label, f"{label} must be a list of 'host:port', got {_shown(value)}.", fix)
+        return _MISSING
+    nodes: list[tuple[str, int]] = []
+    for item in value:
+        node = _parse_node(item)
+        if node is None:
+            a.add("E252", label, f"{label} holds {_shown(item)}, not 'host:port'.", fix)
+            continue
+        nodes.append(node)
+    return tuple(nodes) if len(nodes) == len(value) else _MISSING
+
+
 #: The pool keys, in the order they are checked (the URL first: the options
 #: accepted depend on its scheme).
 KEY_TABLE: tuple[Key, ...] = (
@@ -996,6 +1255,7 @@ KEY_TABLE: tuple[Key, ...] = (
     Key("sentinels", (), "list[str]", _check_sentinels),
     Key("sentinel_options", MappingProxyType({}), "mapping", _check_sentinel_options),
     Key("role", "master", "str", _check_role),
+    Key("startup_nodes", (), "list[str]", _check_startup_nodes),
 )
 KEYS = tuple(k.name for k in KEY_TABLE)
 
@@ -1038,6 +1298,8 @@ def _check_together(a: _Alias, values: dict[str, Any]) -> None:
                 f"Set {name!r} in one place only.",
             )
     _check_breaker_timeout(a, values)
+    if values["kind"] == KIND_CLUSTER:
+        _check_cluster_url(a, url)
     protocol = options.get("protocol", a.url_options.get("protocol"))
     for name in CACHE_NEEDS_RESP3:
         if options.get(name) is not None and protocol != 3:

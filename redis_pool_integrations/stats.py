@@ -11,13 +11,24 @@ from .sentinel import sentinel_stats
 
 if TYPE_CHECKING:
     from .aio import AsyncPoolStats
+    from .cluster import ClusterEntry
     from .sentinel import SentinelStats
 
-__all__ = ["PoolStats", "pool_stats"]
+__all__ = ["NodeStats", "PoolStats", "pool_stats"]
 
 # "async" is a keyword, so that key is declared in the functional form and
 # inherited: per-loop numbers of the async pools (aio.AsyncPoolStats).
 _AsyncKey = TypedDict("_AsyncKey", {"async": "AsyncPoolStats"})
+
+
+class NodeStats(TypedDict):
+    """One node of a cluster alias in :class:`PoolStats` ``nodes`` (this process)."""
+
+    #: ``host:port`` (``[v6]:port``); never credentials.
+    node: str
+    created_connections: int
+    in_use_connections: int
+    idle_connections: int
 
 
 class PoolStats(_AsyncKey):
@@ -71,6 +82,9 @@ class PoolStats(_AsyncKey):
     #: KIND "sentinel": the primary's address, failovers followed, sentinel
     #: connections, the subscriber (empty values for other kinds).
     sentinel: SentinelStats
+    #: A cluster alias: one row per node its client knows (empty for other kinds,
+    #: and before the client is built). The totals above are their sums.
+    nodes: list[NodeStats]
 
 
 def pool_stats(
@@ -80,14 +94,18 @@ def pool_stats(
     resets: int,
     async_stats: AsyncPoolStats | None = None,
     *,
+    cluster: ClusterEntry | None = None,
     breaker: Breaker | None = None,
 ) -> PoolStats:
     """The :class:`PoolStats` of one alias; zeros when ``pool`` is not built (``None``).
 
     ``async_stats`` are the alias's async numbers (zeros when ``None``);
     ``breaker`` the alias's circuit breaker (default: the pool's).
+    ``cluster`` is a cluster alias's client (its node pools' sums and rows).
     """
     c = pool.counters() if pool is not None else None
+    if cluster is not None:
+        c = cluster.counters()
     if breaker is None and pool is not None:
         breaker = pool.breaker
     b = breaker.snapshot() if breaker is not None else None
@@ -103,7 +121,7 @@ def pool_stats(
         "kind": settings.kind,
         "max_connections": settings.max_connections,
         "timeout": settings.timeout,
-        "built": pool is not None,
+        "built": pool is not None or cluster is not None,
         "created_connections": c.created if c else 0,
         "in_use_connections": c.in_use if c else 0,
         "idle_connections": c.idle if c else 0,
@@ -123,6 +141,7 @@ def pool_stats(
         "breaker_rejected": b["rejected"],
         "async": async_stats,
         "sentinel": sentinel_stats(pool, settings),
+        "nodes": cluster.node_stats() if cluster is not None else [],
     }
 
 

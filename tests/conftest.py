@@ -71,6 +71,26 @@ def redis_cluster(tmp_path: Path) -> Iterator[RedisCluster]:
         cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def _cluster_for_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisCluster]:
+    # Starting a cluster takes seconds: one for the whole session, emptied per test.
+    cluster = RedisCluster(tmp_path_factory.mktemp("shared-cluster"))
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def shared_cluster(_cluster_for_session: RedisCluster) -> RedisCluster:
+    """The session's three-primary cluster, emptied (FLUSHALL, CONFIG RESETSTAT) for this test.
+
+    Tests must not change its topology (failovers and migrations use their own).
+    """
+    _cluster_for_session.flushall()
+    return _cluster_for_session
+
+
 @pytest.fixture
 def make_registry() -> Iterator[Callable[..., PoolRegistry]]:
     """Build PoolRegistry objects that are closed when the test ends."""

@@ -30,6 +30,8 @@ from redis_pool_integrations.options import (
 from redis_pool_integrations.redact import redact_text, secrets_of
 from redis_pool_integrations.settings import MAX_CONNECTIONS_LIMIT
 
+from .test_cluster_settings import CLUSTER_CASES
+
 OK = {"url": "redis://127.0.0.1:6379/0"}
 SENTINEL = {"url": "redis://mymaster/0", "kind": "sentinel", "sentinels": ["127.0.0.1:26379"]}
 
@@ -65,7 +67,6 @@ CASES: list[Any] = [
     ("E009", {"default": {**OK, "options": {"socket_timout": 1}}}, ["'socket_timeout'"]),
     ("E009", {"default": {**OK, "options": {"ssl_ca_certs": "ca.pem"}}}, ["rediss://"]),
     ("E010", {"default": {**OK, "options": {"port": 6380}}}, ["conflicts with the URL"]),
-    ("E011", {"default": {**OK, "kind": "cluster"}}, ["not supported yet"]),
     ("E011", {"default": {**OK, "kind": "galaxy"}}, ["not a known pool kind"]),
     ("W001", {"default": {**OK, "max_connections": 50_000}}, ["per worker process"]),
     ("E012", {"default": {**OK, "timeout": 1e10}}, ["longer than this platform can wait"]),
@@ -140,6 +141,11 @@ CASES: list[Any] = [
         {"default": {"url": "redis://h/0", "options": {"socket_timeout": None}, "breaker": {}}},
         ["no 'socket_timeout'", "Add 'socket_timeout'"],
     ),
+    (
+        "E305",
+        {"default": {"url": "redis://h:7000", "kind": "cluster", "breaker": {"failures": 3}}},
+        ["'cluster' alias", "not built yet"],
+    ),
     # KIND "sentinel" (more in tests/test_sentinel_settings.py).
     ("E200", {"default": {"url": "redis://mymaster/0", "kind": "sentinel"}}, ["sentinels"]),
     ("E201", {"default": {**SENTINEL, "sentinels": "h:26379"}}, ["non-empty list"]),
@@ -164,6 +170,8 @@ CASES: list[Any] = [
     ),
     # None is the cache's "never expire"; here TIMEOUT is the pool wait: say so.
     ("E006", {"default": {"url": "redis://h/0", "timeout": None}}, ["CACHES[...]['TIMEOUT']"]),
+    # -- cluster (E250-E299)
+    *CLUSTER_CASES,
 ]
 
 

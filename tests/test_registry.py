@@ -268,6 +268,7 @@ def test_stats_report_every_alias_with_zeros_until_built(
             "subscriber": "",
             "subscribed_to": "",
         },
+        "nodes": [],
     }
     default = stats["default"]
     assert (default["created_connections"], default["in_use_connections"]) == (1, 1)

@@ -20,6 +20,6 @@ except ModuleNotFoundError as exc:
         name=exc.name,
     ) from exc
 
-from .conf import get_async_redis, get_pool, get_redis, lazy_redis
+from .conf import get_async_redis, get_cluster, get_pool, get_redis, lazy_redis
 
-__all__ = ["get_async_redis", "get_pool", "get_redis", "lazy_redis"]
+__all__ = ["get_async_redis", "get_cluster", "get_pool", "get_redis", "lazy_redis"]

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import redis
+import redis.cluster
 from asgiref.sync import sync_to_async
 from django.core.cache.backends.base import MEMCACHE_MAX_KEY_LENGTH, BaseCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
@@ -28,6 +29,7 @@ from django.utils.functional import cached_property
 
 from ..constants import DEFAULT_ALIAS
 from ..registry import default_registry
+from ..settings import KIND_CLUSTER
 from . import conf
 from .async_cache import AsyncCacheClientMixin, AsyncCacheMixin
 from .degrade import degrading_client
@@ -38,6 +40,7 @@ __all__ = [
     "DegradingRedisPoolCacheClient",
     "RedisPoolCache",
     "RedisPoolCacheClient",
+    "RedisPoolClusterCacheClient",
     "decode_problem",
     "ignore_exceptions_problem",
     "location_problem",
@@ -174,13 +177,63 @@ class RedisPoolCacheClient(AsyncCacheClientMixin, RedisCacheClient):
         return default_registry.get_redis(self.alias)
 
 
-def _in_a_thread(name: str) -> Any:
-    async def method(self: Any, *args: Any) -> Any:
-        return await sync_to_async(getattr(self, name))(*args)
+class RedisPoolClusterCacheClient(RedisPoolCacheClient):
+    r"""The cache client of a ``KIND: "cluster"`` alias: its keys spread over every slot.
 
-    method.__name__ = f"a{name}"
-    method.__doc__ = f"``{name}`` run in a thread (the alias has no async pool)."
-    return method
+    Single-key operations go to the key's node as usual. Django's multi-key
+    ones use ``MGET``/``MSET``/``DEL`` of many keys, which a cluster refuses
+    across slots; here ``get_many`` is redis-py's ``mget_nonatomic`` (one
+    ``MGET`` per slot), ``set_many`` a cluster pipeline of one ``SET`` per key (one round
+    trip per node) and ``delete_many`` redis-py's ``delete`` split by slot.
+    None of the three is atomic across slots (a reader may see some of the
+    keys written and not others), as with any Redis Cluster client. ``clear()``
+    runs ``FLUSHDB`` on every primary. The async methods run these in a thread
+    (Django's ``sync_to_async``): there is no async cluster client yet.
+    """
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        """The alias's shared ``RedisCluster``, looked up on every call (see the parent)."""
+        return default_registry.get_cluster(self.alias)
+
+    def get(self, key: Any, default: Any) -> Any:
+        """Django's ``get`` on the cluster client."""
+        value = self.get_client(key).get(key)
+        return default if value is None else self._serializer.loads(value)
+
+    def get_many(self, keys: Any) -> dict[Any, Any]:
+        """``MGET`` per slot; not atomic across slots."""
+        keys = list(keys)
+        if not keys:
+            return {}
+        values = self.get_client(None).mget_nonatomic(keys)
+        return {
+            k: self._serializer.loads(v) for k, v in zip(keys, values, strict=True) if v is not None
+        }
+
+    def set_many(self, data: Any, timeout: Any) -> None:
+        """One ``SET`` per key in a cluster pipeline; not atomic across slots."""
+        if not data:
+            return
+        client = self.get_client(None, write=True)
+        if timeout == 0:
+            # What Django's MSET then EXPIRE 0 leaves: none of the keys.
+            client.delete(*data)
+            return
+        pipeline = client.pipeline()
+        for key, value in data.items():
+            pipeline.set(key, self._serializer.dumps(value), ex=timeout)
+        pipeline.execute()
+
+    def delete_many(self, keys: Any) -> None:
+        """``DEL`` per slot (redis-py splits it); not atomic across slots."""
+        keys = list(keys)
+        if keys:
+            self.get_client(None, write=True).delete(*keys)
+
+    def clear(self) -> bool:
+        """``FLUSHDB`` on every primary of the cluster."""
+        client = self.get_client(None, write=True)
+        return bool(client.flushdb(target_nodes=redis.cluster.RedisCluster.PRIMARIES))
 
 
 class _ThreadedAsyncClient(RedisPoolCacheClient):
@@ -189,6 +242,15 @@ class _ThreadedAsyncClient(RedisPoolCacheClient):
     Its async methods run the sync ones in a thread, as Django's ``BaseCache``
     does: same results, on the alias's shared sync pool.
     """
+
+
+def _in_a_thread(name: str) -> Any:
+    async def method(self: Any, *args: Any) -> Any:
+        return await sync_to_async(getattr(self, name), thread_sensitive=True)(*args)
+
+    method.__name__ = method.__qualname__ = f"a{name}"
+    method.__doc__ = f"``{name}`` run in a thread (the alias has no async client yet)."
+    return method
 
 
 for _name in (
@@ -205,11 +267,15 @@ for _name in (
     "clear",
 ):
     setattr(_ThreadedAsyncClient, f"a{_name}", _in_a_thread(_name))
+    setattr(RedisPoolClusterCacheClient, f"a{_name}", _in_a_thread(_name))
 
 
 #: RedisPoolCacheClient answering misses while Redis is unreachable (IGNORE_EXCEPTIONS).
 DegradingRedisPoolCacheClient: type[RedisPoolCacheClient] = degrading_client(RedisPoolCacheClient)
 DegradingThreadedAsyncClient: type[RedisPoolCacheClient] = degrading_client(_ThreadedAsyncClient)
+DegradingRedisPoolClusterCacheClient: type[RedisPoolCacheClient] = degrading_client(
+    RedisPoolClusterCacheClient
+)
 
 
 class RedisPoolCache(AsyncCacheMixin, RedisCache):
@@ -264,7 +330,10 @@ class RedisPoolCache(AsyncCacheMixin, RedisCache):
             raise ImproperlyConfigured(f"RedisPoolCache (LOCATION {self._location!r}): {problem}")
         options = dict(self._cache_options)
         degrade = options.pop("IGNORE_EXCEPTIONS", False)
-        if conf.alias_settings(alias).kind == "sentinel":
+        kind = conf.alias_settings(alias).kind
+        if kind == KIND_CLUSTER:
+            cls = DegradingRedisPoolClusterCacheClient if degrade else RedisPoolClusterCacheClient
+        elif kind == "sentinel":
             cls = DegradingThreadedAsyncClient if degrade else _ThreadedAsyncClient
         else:
             cls = DegradingRedisPoolCacheClient if degrade else RedisPoolCacheClient

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import redis
+import redis.cluster
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -35,6 +36,7 @@ __all__ = [
     "SETTING",
     "alias_settings",
     "get_async_redis",
+    "get_cluster",
     "get_pool",
     "get_redis",
     "install",
@@ -131,6 +133,18 @@ def get_pool(alias: str = DEFAULT_ALIAS) -> SharedConnectionPool:
     """The shared pool of ``alias`` in this process; raises like :func:`get_redis`."""
     require_app()
     return registry.get_pool(alias)
+
+
+def get_cluster(alias: str = DEFAULT_ALIAS) -> redis.cluster.RedisCluster:
+    """The shared ``redis.cluster.RedisCluster`` of a ``"KIND": "cluster"`` alias.
+
+    Built on first use in each process (it connects: never at start-up), with
+    a pool per node bounded by the alias's MAX_CONNECTIONS. Raises
+    :class:`~redis_pool_integrations.RedisPoolError` for an alias of another
+    kind, and like :func:`get_redis` otherwise.
+    """
+    require_app()
+    return registry.get_cluster(alias)
 
 
 def get_async_redis(alias: str = DEFAULT_ALIAS) -> redis.asyncio.Redis:

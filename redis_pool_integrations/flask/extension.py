@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import redis
+import redis.cluster
 from flask import Flask, current_app, has_app_context
 
 from ..client import LazyRedis
@@ -230,6 +231,15 @@ class RedisPools:
     def get_pool(self, alias: str = DEFAULT_ALIAS) -> SharedConnectionPool:
         """The current app's shared pool of ``alias`` in this process."""
         return self.state().registry.get_pool(alias)
+
+    def get_cluster(self, alias: str = DEFAULT_ALIAS) -> redis.cluster.RedisCluster:
+        """The shared ``redis.cluster.RedisCluster`` of a ``KIND: "cluster"`` alias.
+
+        Built on first use in each process, never in ``init_app``; one pool per
+        node bounded by the alias's MAX_CONNECTIONS. Raises RedisPoolError for
+        an alias of another kind.
+        """
+        return self.state().registry.get_cluster(alias)
 
     def get_async_redis(self, alias: str = DEFAULT_ALIAS) -> redis.asyncio.Redis:
         """The current app's ``redis.asyncio`` client of ``alias`` on the running loop.

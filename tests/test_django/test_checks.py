@@ -30,6 +30,8 @@ POOL_CACHE = "redis_pool_integrations.django.cache.RedisPoolCache"
 MISSING = object()
 SENTINEL = {"URL": "redis://mymaster/0", "KIND": "sentinel", "SENTINELS": ["127.0.0.1:26379"]}
 
+CLUSTER = {"URL": "redis://127.0.0.1:7000", "KIND": "cluster"}
+
 # check id -> (REDIS_POOLS, CACHES or None); each case must produce exactly that id.
 CASES: dict[str, tuple[Any, Any]] = {
     "E001": ("redis://127.0.0.1:6379/0", None),
@@ -42,7 +44,7 @@ CASES: dict[str, tuple[Any, Any]] = {
     "E008": ({"default": {"URL": URL, "OPTIONS": "socket_timeout=2"}}, None),
     "E009": ({"default": {"URL": URL, "OPTIONS": {"socket_timout": 2}}}, None),
     "E010": ({"default": {"URL": URL, "OPTIONS": {"host": "10.0.0.1"}}}, None),
-    "E011": ({"default": {"URL": URL, "KIND": "cluster"}}, None),
+    "E011": ({"default": {"URL": URL, "KIND": "galaxy"}}, None),
     "W001": ({"default": {"URL": URL, "MAX_CONNECTIONS": 20_000}}, None),
     "E012": ({"default": {"URL": URL, "TIMEOUT": 1e10}}, None),
     "E013": ({"default": {"URL": URL, "MAX_CONNECTIONS": 100_000}}, None),
@@ -59,6 +61,13 @@ CASES: dict[str, tuple[Any, Any]] = {
     "E153": ({"default": {"URL": f"{URL}?decode_responses=false"}}, None),
     "E154": ({"default": {"URL": f"{URL}?timeout=0.1"}}, None),
     "E155": ({"default": {"URL": URL, "OPTIONS": {"db": 1}}}, None),
+    "E250": ({"big": {"URL": "unix:///tmp/r.sock", "KIND": "cluster"}}, None),
+    "E251": ({"big": {"URL": "redis://127.0.0.1:7000/1", "KIND": "cluster"}}, None),
+    "E252": ({"big": {**CLUSTER, "STARTUP_NODES": ["x"]}}, None),
+    "E253": ({"default": {"URL": URL, "STARTUP_NODES": ["h:7000"]}}, None),
+    "E254": ({"big": {**CLUSTER, "OPTIONS": {"health_check_interval": 3}}}, None),
+    "E255": ({"big": {**CLUSTER, "OPTIONS": {"reinitialize_steps": -1}}}, None),
+    "W250": ({"big": {**CLUSTER, "OPTIONS": {"read_from_replicas": True}}}, None),
     "E020": (MISSING, None),
     "E022": (
         {"default": {"URL": URL}},
@@ -89,6 +98,10 @@ CASES: dict[str, tuple[Any, Any]] = {
     "E303": ({"default": {"URL": URL, "BREAKER": {"COOLDOWN": -1}}}, None),
     "E304": (
         {"default": {"URL": URL, "OPTIONS": {"socket_timeout": None}, "BREAKER": {"FAILURES": 3}}},
+        None,
+    ),
+    "E305": (
+        {"default": {"URL": "redis://h:7000", "KIND": "cluster", "BREAKER": {"FAILURES": 3}}},
         None,
     ),
     "E200": ({"default": {"URL": "redis://mymaster/0", "KIND": "sentinel"}}, None),

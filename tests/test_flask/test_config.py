@@ -102,9 +102,48 @@ ERRORS: list[tuple[dict[str, Any], str, str]] = [
         "Put the port in REDIS_URL",
     ),
     (
-        {"REDIS_POOLS": {"cache": {"URL": URL, "KIND": "cluster"}}},
+        {"REDIS_POOLS": {"cache": {"URL": URL, "KIND": "galaxy"}}},
         "E011",
-        "pool 'cache': REDIS_POOLS['cache']['KIND'] 'cluster' is not supported yet",
+        "pool 'cache': REDIS_POOLS['cache']['KIND'] 'galaxy' is not a known pool kind",
+    ),
+    (
+        {"REDIS_POOLS": {"big": {"URL": "unix:///tmp/r.sock", "KIND": "cluster"}}},
+        "E250",
+        "REDIS_POOLS['big']['URL'] 'unix:///tmp/r.sock': a cluster is reached over TCP",
+    ),
+    (
+        {"REDIS_POOLS": {"big": {"URL": "redis://127.0.0.1:7000/3", "KIND": "cluster"}}},
+        "E251",
+        "selects database 3: a cluster has only database 0",
+    ),
+    (
+        {"REDIS_POOLS": {"big": {"URL": URL, "KIND": "cluster", "STARTUP_NODES": ["h"]}}},
+        "E252",
+        "REDIS_POOLS['big']['STARTUP_NODES'] holds 'h', not 'host:port'",
+    ),
+    (
+        {"REDIS_POOLS": {"cache": {"URL": URL, "STARTUP_NODES": ["h:7000"]}}},
+        "E253",
+        "REDIS_POOLS['cache']['STARTUP_NODES'] is only for an alias with "
+        "REDIS_POOLS['cache']['KIND'] 'cluster'",
+    ),
+    (
+        {
+            "REDIS_POOLS": {
+                "big": {"URL": URL, "KIND": "cluster", "OPTIONS": {"health_check_interval": 3}}
+            }
+        },
+        "E254",
+        "option 'health_check_interval' in REDIS_POOLS['big']['OPTIONS'] is a connection option",
+    ),
+    (
+        {
+            "REDIS_POOLS": {
+                "big": {"URL": URL, "KIND": "cluster", "OPTIONS": {"reinitialize_steps": "x"}}
+            }
+        },
+        "E255",
+        "option 'reinitialize_steps' in REDIS_POOLS['big']['OPTIONS'] must be an integer",
     ),
     ({"REDIS_URL": URL, "REDIS_TIMEOUT": "1e10"}, "E012", "REDIS_TIMEOUT is 1e+10 s"),
     ({"REDIS_URL": URL, "REDIS_MAX_CONNECTIONS": 10**6}, "E013", "REDIS_MAX_CONNECTIONS is"),
@@ -157,6 +196,11 @@ ERRORS: list[tuple[dict[str, Any], str, str]] = [
         {"REDIS_URL": URL, "REDIS_OPTIONS": {"socket_timeout": None}, "REDIS_BREAKER": {}},
         "E304",
         "REDIS_BREAKER is set but REDIS_OPTIONS has no 'socket_timeout'",
+    ),
+    (
+        {"REDIS_POOLS": {"big": {"URL": "redis://h:7000", "KIND": "cluster", "BREAKER": {}}}},
+        "E305",
+        "REDIS_POOLS['big']['BREAKER'] is set on a 'cluster' alias",
     ),
     *[
         (
