@@ -38,7 +38,7 @@ import redis.cluster
 
 from .config import PoolSettings
 from .errors import PoolClosedError, PoolExhaustedError, RedisPoolError
-from .pool import CLOSE_GRACE, PoolCounters, SharedConnectionPool
+from .pool import CLOSE_GRACE, DEFAULT_SOCKET_CONNECT_TIMEOUT, PoolCounters, SharedConnectionPool
 from .settings import cluster_level_options
 from .stats import NodeStats
 
@@ -291,6 +291,8 @@ class ClusterEntry:
 
     def _build(self) -> SharedRedisCluster:
         options = dict(self.settings.options)
+        # The connect timeout every pool gets by default (the cluster has its own retry).
+        options.setdefault("socket_connect_timeout", DEFAULT_SOCKET_CONNECT_TIMEOUT)
         own = cluster_level_options()
         cluster_kwargs = {name: options.pop(name) for name in list(options) if name in own}
         startup = [
@@ -335,10 +337,7 @@ class ClusterEntry:
             **kwargs,
         )
         pool.node = node
-        if self.settings.leak_warning_seconds is not None:
-            from .leaks import LeakObserver
-
-            pool.observer = LeakObserver(self.settings.leak_warning_seconds)
+        pool.equip(self.settings, None)  # a breaker per node is not built (E305)
         if closed:
             # A node found by a client whose alias was closed: it opens nothing.
             pool.close()

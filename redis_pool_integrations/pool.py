@@ -26,7 +26,7 @@ import select
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 import redis
@@ -49,6 +49,7 @@ __all__ = [
     "PoolCounters",
     "PoolObserver",
     "SharedConnectionPool",
+    "connection_options",
     "default_retry",
     "new_breaker",
 ]
@@ -255,6 +256,14 @@ def default_retry() -> Retry:
 _parse_url: Callable[[str], dict[str, Any]] = redis.connection.parse_url
 
 
+def connection_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` with the library's defaults where they set none: retry, connect timeout."""
+    merged = dict(options)
+    merged.setdefault("retry", default_retry())
+    merged.setdefault("socket_connect_timeout", DEFAULT_SOCKET_CONNECT_TIMEOUT)
+    return merged
+
+
 def new_breaker(settings: PoolSettings) -> Breaker | None:
     """A closed circuit breaker for ``settings``, or None when it has no ``breaker``."""
     if settings.breaker is None:
@@ -386,9 +395,6 @@ class SharedConnectionPool(redis.ConnectionPool):
         registry shares one between the sync and async pools); by default a
         new one when the settings have ``breaker``.
         """
-        options = dict(settings.options)
-        options.setdefault("retry", default_retry())
-        options.setdefault("socket_connect_timeout", DEFAULT_SOCKET_CONNECT_TIMEOUT)
         pool = cls.from_url(
             settings.url,
             alias=settings.alias,
@@ -397,15 +403,19 @@ class SharedConnectionPool(redis.ConnectionPool):
             timeout=settings.timeout,
             successor=successor,
             close_grace=close_grace,
-            **options,
+            **connection_options(settings.options),
         )
         assert isinstance(pool, SharedConnectionPool)
+        pool.equip(settings, breaker if breaker is not None else new_breaker(settings))
+        return pool
+
+    def equip(self, settings: PoolSettings, breaker: Breaker | None) -> None:
+        """Attach what ``settings`` ask for beyond connections: the leak watcher, the breaker."""
         if settings.leak_warning_seconds is not None:
             from .leaks import LeakObserver
 
-            pool.observer = LeakObserver(settings.leak_warning_seconds)
-        pool.breaker = breaker if breaker is not None else new_breaker(settings)
-        return pool
+            self.observer = LeakObserver(settings.leak_warning_seconds)
+        self.breaker = breaker
 
     def reset(self) -> None:
         """(Re)create the pool's state; redis-py calls it from ``__init__``."""

@@ -48,13 +48,7 @@ from redis.sentinel import (
 from .breaker import Breaker
 from .config import PoolSettings
 from .errors import RedisPoolError
-from .pool import (
-    CLOSE_GRACE,
-    DEFAULT_SOCKET_CONNECT_TIMEOUT,
-    SharedConnectionPool,
-    default_retry,
-    new_breaker,
-)
+from .pool import CLOSE_GRACE, SharedConnectionPool, connection_options, new_breaker
 from .settings import format_address
 
 __all__ = [
@@ -258,9 +252,7 @@ class SentinelPool(SharedConnectionPool):
         service_name = url_options.pop("host")
         url_options.pop("port", None)
         url_options.pop("connection_class", None)
-        options = {**url_options, **settings.options}
-        options.setdefault("retry", default_retry())
-        options.setdefault("socket_connect_timeout", DEFAULT_SOCKET_CONNECT_TIMEOUT)
+        options = connection_options({**url_options, **settings.options})
         ssl = settings.url.lower().startswith("rediss://")
         pool = cls(
             service_name=service_name,
@@ -276,11 +268,7 @@ class SentinelPool(SharedConnectionPool):
             connection_class=SentinelSSLConnection if ssl else SentinelConnection,
             **options,
         )
-        if settings.leak_warning_seconds is not None:
-            from .leaks import LeakObserver
-
-            pool.observer = LeakObserver(settings.leak_warning_seconds)
-        pool.breaker = breaker if breaker is not None else new_breaker(settings)
+        pool.equip(settings, breaker if breaker is not None else new_breaker(settings))
         return pool
 
     # -- where to connect (called by the connections, outside the pool lock) --

@@ -1197,23 +1197,6 @@ def _check_cluster_url(a: _Alias, url: str) -> None:
         )
 
 
-def _parse_node(item: Any) -> tuple[str, int] | None:
-    if not isinstance(item, str):
-        return None
-    text = item.strip()
-    if text.startswith("["):  # "[::1]:7000"
-        host, sep, port = text[1:].partition("]:")
-        if not sep:
-            return None
-    else:
-        host, sep, port = text.rpartition(":")
-        if not sep or ":" in host:  # a bare IPv6 address: brackets are needed
-            return None
-    if not host or not (port.isdigit() and port.isascii()) or not 1 <= int(port) <= 65535:
-        return None
-    return host, int(port)
-
-
 def _check_startup_nodes(a: _Alias, value: Any) -> Any:
     label = a.label("startup_nodes")
     if a.kind != KIND_CLUSTER:
@@ -1234,7 +1217,8 @@ def _check_startup_nodes(a: _Alias, value: Any) -> Any:
         return _MISSING
     nodes: list[tuple[str, int]] = []
     for item in value:
-        node = _parse_node(item)
+        # Strings only: the docs promise 'host:port' (the sentinels' pairs are not taken here).
+        node = parse_address(item.strip()) if isinstance(item, str) else None
         if node is None:
             a.add("E252", label, f"{label} holds {_shown(item)}, not 'host:port'.", fix)
             continue

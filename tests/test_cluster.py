@@ -567,3 +567,20 @@ def test_pipelines_taking_nodes_in_opposite_orders_do_not_wait_on_each_other(
     assert [int(rc.get(key)) for key in keys] == [12 * 40] * 3
     for node in shared_cluster.nodes:
         assert connections(node, name) <= 2
+
+
+@pytest.mark.parametrize(("options", "expected"), [({}, 2), ({"socket_connect_timeout": 0.5}, 0.5)])
+def test_node_pools_get_the_default_connect_timeout_unless_options_set_one(
+    shared_cluster: RedisCluster,
+    make_registry: MakeRegistry,
+    options: dict[str, Any],
+    expected: float,
+) -> None:
+    reg = cluster_registry(make_registry, shared_cluster, "connect-timeout", options=options)
+    rc = reg.get_cluster("big")
+    rc.ping(target_nodes=redis.cluster.RedisCluster.ALL_NODES)
+    nodes = rc.get_nodes()
+    assert len(nodes) == len(shared_cluster.nodes)
+    for node in nodes:
+        pool = node.redis_connection.connection_pool
+        assert pool.connection_kwargs["socket_connect_timeout"] == expected

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 import redis
 
-from harness import SentinelSet, wait_until
-from redis_pool_integrations import LazyRedis, PoolRegistry, RedisPoolError
+from harness import SentinelSet, pick_port, wait_until
+from redis_pool_integrations import LazyRedis, PoolRegistry, PoolUnavailableError, RedisPoolError
 from redis_pool_integrations import prometheus as prom
 from redis_pool_integrations._report import pool_report
 from redis_pool_integrations.sentinel import SentinelPool
@@ -293,3 +293,37 @@ def test_metrics_count_the_connections_to_the_sentinels(
         )
     finally:
         prom.disable()
+
+
+def test_a_breaker_on_a_sentinel_alias_opens_when_no_sentinel_answers(name: str) -> None:
+    # Two loopback ports nobody listens on: every discovery is refused for real.
+    dead = [f"127.0.0.1:{pick_port()}" for _ in range(2)]
+    reg = PoolRegistry(
+        {
+            "default": {
+                "kind": "sentinel",
+                "url": "redis://mymaster/0",
+                "sentinels": dead,
+                "options": {"client_name": name, "socket_timeout": 1},
+                "breaker": {"failures": 2, "cooldown": 60},
+            }
+        }
+    )
+    try:
+        client = reg.get_redis()
+        for _ in range(2):
+            with pytest.raises(redis.ConnectionError) as info:
+                client.ping()
+            assert not isinstance(info.value, PoolUnavailableError)
+        with pytest.raises(PoolUnavailableError, match="'default'"):
+            client.ping()
+        row = reg.stats()["default"]
+        assert (row["breaker_state"], row["breaker_opened"], row["breaker_rejected"]) == (
+            "open",
+            1,
+            1,
+        )
+        # The alias's connections got the library's default connect timeout too.
+        assert reg.get_pool().connection_kwargs["socket_connect_timeout"] == 2
+    finally:
+        reg.close_all()
