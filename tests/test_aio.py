@@ -330,14 +330,18 @@ def test_loops_in_several_threads_each_get_their_own_pool(
 ) -> None:
     reg = make_registry({"default": {"url": redis_server.url, "max_connections": 2}})
     pools: list[AsyncSharedPool] = []
+    seen: list[int] = []
     barrier = threading.Barrier(4)
 
     async def work() -> None:
         pools.append(reg.get_async_pool())
         client = reg.get_async_redis()
         await client.incr("n")
-        await asyncio.get_running_loop().run_in_executor(None, barrier.wait, 10)
-        assert _async_stats(reg)["loops"] == 4  # all four loops alive at once
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, barrier.wait, 10)
+        seen.append(_async_stats(reg)["loops"])  # all four loops alive at once...
+        # ...until every thread has looked: no loop may end (and be swept) before.
+        await loop.run_in_executor(None, barrier.wait, 10)
         await asyncio.gather(*(client.incr("n") for _ in range(99)))
 
     with redis_server.watch_peak_clients() as peak:
@@ -346,6 +350,7 @@ def test_loops_in_several_threads_each_get_their_own_pool(
             t.start()
         for t in threads:
             t.join(30)
+    assert seen == [4, 4, 4, 4]
     assert len({id(p) for p in pools}) == 4
     assert int(redis_server.admin().get("n") or 0) == 400
     assert peak[0] <= 4 * 2
