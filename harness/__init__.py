@@ -10,6 +10,7 @@ package: it imports only redis-py and psutil.
 - :mod:`harness.clients`: observer clients without retries, short timeouts.
 - :mod:`harness.redis_server`: ``RedisServer`` (start with port retry, stop fast).
 - :mod:`harness.sentinel`, :mod:`harness.cluster`: ready Sentinel sets and Clusters.
+- :mod:`harness.traffic`: ``Traffic``, INCRs in the background with each outcome timed.
 - :mod:`harness.appserver`: gunicorn, uvicorn and uWSGI on safely taken ports.
 """
 
@@ -26,6 +27,7 @@ from .sentinel import (
     read_while_primary,
     running_sentinel_set,
 )
+from .traffic import Traffic
 from .wait import WaitTimeout, wait_until
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "SentinelServer",
     "SentinelSet",
     "SwitchWatcher",
+    "Traffic",
     "WaitTimeout",
     "admin_client",
     "no_retry",

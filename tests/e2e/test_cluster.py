@@ -6,7 +6,6 @@ Slow (clusters of six nodes, failovers, app servers): e2e, run once by ``make te
 from __future__ import annotations
 
 import signal
-import threading
 import time
 import uuid
 from collections import Counter
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 from redis.crc import key_slot
 
-from harness import ClusterNode, RedisCluster, wait_until
+from harness import ClusterNode, RedisCluster, Traffic, wait_until
 from harness.appserver import app_env, app_server, children, connections_by_pid
 from redis_pool_integrations import PoolRegistry
 
@@ -40,49 +39,6 @@ def six_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisCluster
 
 def connections(node: ClusterNode, name: str) -> int:
     return sum(1 for c in node.admin().client_list() if c.get("name") == name)
-
-
-class Traffic:
-    """Threads doing INCR on keys in every slot range, recording each outcome with its time."""
-
-    def __init__(self, client: Any, threads: int = 8, keys: int = 64) -> None:
-        self.client = client
-        self.keys = [f"traffic:{i}" for i in range(keys)]
-        self.acked: Counter[str] = Counter()
-        self.errors: list[tuple[float, BaseException]] = []
-        self.successes: list[float] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._run, args=(t,)) for t in range(threads)]
-
-    def _run(self, t: int) -> None:
-        i = t
-        while not self._stop.is_set():
-            key = self.keys[i % len(self.keys)]
-            i += 1
-            try:
-                self.client.incr(key)
-            except Exception as exc:  # every error is recorded and asserted on
-                with self._lock:
-                    self.errors.append((time.monotonic(), exc))
-            else:
-                with self._lock:
-                    self.acked[key] += 1
-                    self.successes.append(time.monotonic())
-
-    def __enter__(self) -> Traffic:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join()
-
-    def successes_after(self, moment: float) -> int:
-        with self._lock:
-            return sum(1 for t in self.successes if t > moment)
 
 
 def check_counts(traffic: Traffic, client: Any) -> None:
