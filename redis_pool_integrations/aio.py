@@ -45,7 +45,7 @@ import redis.asyncio
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 
-from .breaker import Breaker, failure_under_way, is_failure
+from .breaker import Breaker, is_failure
 from .config import PoolSettings
 from .constants import DEFAULT_ALIAS
 from .errors import PoolClosedError, PoolExhaustedError, RedisPoolError
@@ -443,12 +443,7 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
             # redis-py disconnects a connection a command failed on.
             self._connections_lost += 1
         if (breaker := self.breaker) is not None:
-            # As in the sync pool (see breaker.py): connected is a success,
-            # disconnected while a connection error unwinds a failure.
-            if connected:
-                breaker.record(True)
-            elif failure_under_way():
-                breaker.record(False)
+            breaker.released(connected)
         if not self._closed:
             self._give(connection)
             return

@@ -195,6 +195,18 @@ class Breaker:
         )
         return True
 
+    def released(self, connected: bool) -> bool:
+        """Count what a connection handed back to its pool shows (both pools call this).
+
+        Connected: the server answered, a success. Disconnected while a
+        connection error unwinds through redis-py's ``finally``: a failure.
+        Disconnected otherwise (``PubSub.close()``): neither. Returns True when
+        the state changed.
+        """
+        if connected:
+            return self.record(True)
+        return failure_under_way() and self.record(False)
+
     def retry_after(self) -> float | None:
         """Seconds until the next probe may go, or None while closed."""
         with self._lock:

@@ -33,7 +33,7 @@ import redis
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
 
-from .breaker import Breaker, failure_under_way, is_failure
+from .breaker import Breaker, is_failure
 from .config import PoolSettings
 from .errors import (
     PoolClosedError,
@@ -751,15 +751,8 @@ class SharedConnectionPool(redis.ConnectionPool):
                 closed = True
                 if (observer := self.observer) is not None:
                     observer(self, "release", connection, None)
-        if (breaker := self.breaker) is not None:
-            # Connected: the server answered. Disconnected while a connection
-            # error unwinds through redis-py's finally: a failure. Disconnected
-            # otherwise (PubSub.close()): neither. See breaker.py.
-            if connected:
-                if breaker.record(True):
-                    self._tell("breaker")
-            elif failure_under_way() and breaker.record(False):
-                self._tell("breaker")
+        if (breaker := self.breaker) is not None and breaker.released(connected):
+            self._tell("breaker")
         if closed:
             # The command on it has finished, so disconnecting is safe now.
             connection.disconnect()
