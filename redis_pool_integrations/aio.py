@@ -49,7 +49,14 @@ from .breaker import Breaker, is_failure
 from .config import PoolSettings
 from .constants import DEFAULT_ALIAS
 from .errors import PoolClosedError, PoolExhaustedError, RedisPoolError
-from .pool import CLOSE_GRACE, PoolCounters, client_key, new_breaker, successor_of
+from .pool import (
+    CLOSE_GRACE,
+    DEFAULT_SOCKET_CONNECT_TIMEOUT,
+    PoolCounters,
+    client_key,
+    new_breaker,
+    successor_of,
+)
 
 if TYPE_CHECKING:
     from .registry import PoolRegistry
@@ -212,6 +219,7 @@ class AsyncSharedPool(redis.asyncio.ConnectionPool):
                     "configure a second alias without it for async code."
                 )
         options["retry"] = _async_retry(options.get("retry"))
+        options.setdefault("socket_connect_timeout", DEFAULT_SOCKET_CONNECT_TIMEOUT)
         pool = cls.from_url(
             settings.url,
             alias=settings.alias,

@@ -158,6 +158,20 @@ def test_retry_option_is_used_in_its_async_form(
     assert retry._retries == 5
 
 
+@pytest.mark.parametrize(("options", "expected"), [({}, 2), ({"socket_connect_timeout": 0.5}, 0.5)])
+def test_async_pools_get_the_default_connect_timeout_like_the_sync_pool(
+    redis_url: str, make_registry: MakeRegistry, options: dict[str, Any], expected: float
+) -> None:
+    reg = make_registry({"default": {"url": redis_url, "options": options}})
+
+    async def main() -> Any:
+        await reg.get_async_redis().ping()
+        return reg.get_async_pool().connection_kwargs["socket_connect_timeout"]
+
+    assert asyncio.run(main()) == expected
+    assert reg.get_pool().connection_kwargs["socket_connect_timeout"] == expected
+
+
 # -- bounded and blocking --------------------------------------------------------------
 
 
